@@ -1,0 +1,1 @@
+"""Loading, cleaning and chunking guides, and the `rag-ingest` command."""

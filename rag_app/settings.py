@@ -1,0 +1,89 @@
+"""The one typed settings object, read from the environment and `.env`.
+
+Built once by a shell (CLI, API, UI) and passed down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; env var names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Store
+    rag_data_dir: Path = Path(".rag")
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    rag_collection: str = Field("guides", min_length=3, max_length=512)
+
+    # Embeddings
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    embedding_batch_size: int = Field(32, ge=1)
+    embedding_query_task: str = (
+        "Given a question about a product, retrieve passages of its manual that answer the question"
+    )
+    embedding_base_url: str | None = None
+    embedding_api_key: str | None = None
+    embedding_dimensions: int | None = None
+    # Window of a model behind EMBEDDING_BASE_URL (the client cannot ask); local models report their own
+    embedding_max_tokens: int = Field(512, ge=16)
+
+    # Chunking, counted in the embedding model's tokens
+    chunk_max_tokens: int = Field(320, ge=32)
+    chunk_overlap_tokens: int = Field(48, ge=0)
+
+    # Retrieval
+    retrieval_k: int = Field(5, ge=1, le=50)
+    retrieval_candidates: int = Field(40, ge=1)
+    dense_weight: float = 1.0
+    keyword_weight: float = 0.6
+    rrf_k: int = 60
+    relevance_threshold: float = 0.80
+    reranker_model: str | None = None
+
+    # LLM (unset key, url or model: extractive mode)
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    llm_model: str | None = None
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 1
+    llm_temperature: float = 0.1
+    llm_streaming: bool = True  # off for servers whose SSE is broken: one request, one reply
+    llm_max_tokens: int | None = Field(1024, ge=16)  # bounds a rambling small model
+    llm_retry_after_s: float = Field(30.0, ge=0)  # after an outage, answer extractively this long
+
+    # HTTP backend
+    rag_api_keys: str | None = None
+    rate_limit_per_minute: int = Field(120, ge=1)
+    session_ttl_s: int = Field(24 * 3600, ge=60)
+    max_question_chars: int = 2000
+    max_history_turns: int = 20
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    @field_validator("chroma_host", "openai_api_key", "openai_base_url", "llm_model", "rag_api_keys",
+                     "reranker_model", "embedding_base_url", "embedding_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def api_keys(self) -> list[str]:
+        return [k.strip() for k in (self.rag_api_keys or "").split(",") if k.strip()]
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_model and (self.openai_base_url or self.openai_api_key))
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return self.chroma_host is not None
