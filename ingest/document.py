@@ -43,3 +43,11 @@ class Chunk:
     section: str = ""  # heading path "Title > Subtitle > Sub-subtitle"; "" when no headings
     page: int | None = None  # 1-based page where the chunk starts, PDFs only
     chunk_index: int = 0
+
+
+SECTION_PREFIX_CHARS = 200
+
+
+def index_text(section: str, text: str) -> str:
+    """What is embedded and keyword-indexed for a chunk: in manuals the section title is often the best signal."""
+    return f"{section[-SECTION_PREFIX_CHARS:]}\n{text}" if section else text

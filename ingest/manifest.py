@@ -17,6 +17,7 @@ from pathlib import Path
 class FileRecord:
     file_hash: str
     chunk_ids: list[str] = field(default_factory=list)
+    path: str = ""  # absolute path when ingested, so --prune knows which root a source came from
 
 
 def file_hash(path: Path) -> str:

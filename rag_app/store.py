@@ -13,8 +13,8 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from langchain_chroma import Chroma
-from langchain_core.embeddings import Embeddings
 
+from rag_app.embeddings import GuideEmbeddings
 from rag_app.settings import Settings
 
 FINGERPRINT_KEY = "embedding_fingerprint"
@@ -66,10 +66,10 @@ def make_client(settings: Settings) -> ClientAPI:
 class GuideStore:
     """The collection of one knowledge base, bound to the embedding model that filled it."""
 
-    def __init__(self, client: ClientAPI, name: str, embeddings: Embeddings, fingerprint: str) -> None:
+    def __init__(self, client: ClientAPI, name: str, embeddings: GuideEmbeddings) -> None:
         self.client = client
         self.name = name
-        self.fingerprint = fingerprint
+        fingerprint = embeddings.fingerprint
         self.collection: Collection = client.get_or_create_collection(
             name,
             configuration={"hnsw": {"space": "cosine"}},
@@ -146,6 +146,3 @@ def drop_collection(client: ClientAPI, name: str) -> None:
         if "does not exist" not in str(exc).lower() and "not found" not in str(exc).lower():
             raise
 
-
-def open_store(settings: Settings, embeddings: Embeddings, fingerprint: str) -> GuideStore:
-    return GuideStore(make_client(settings), settings.rag_collection, embeddings, fingerprint)

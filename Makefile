@@ -1,0 +1,55 @@
+# The README's two commands: `make run` and `make test`. Everything installs itself into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: run test install install-dev ingest serve bench eval lint browser clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# torch first and pinned: a looser requirement would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install torch==2.13.0
+	$(PY) -m pip install -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -e '.[dev,local-llm]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# Debian's Chromium for the real-browser test (playwright drives it through executable_path).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+ingest: install
+	$(BIN)/rag-ingest data/guides
+
+run: install
+	$(BIN)/rag-ingest --if-empty data/guides
+	$(BIN)/streamlit run streamlit_app.py --server.port 8501 --server.headless true
+
+serve: install
+	$(BIN)/rag-serve
+
+test: install-dev browser
+	$(PY) -m pytest
+
+eval: install
+	$(BIN)/rag-eval --docs ../shared/eval/emanual-s10 --qa ../shared/eval/emanual-s10/qa.jsonl
+	$(BIN)/rag-eval --docs data/guides --qa data/eval/qa.jsonl --answers
+
+bench: install
+	$(BIN)/rag-bench --chunks 10000,100000 --plot docs/bench.png
+
+lint: install-dev
+	$(BIN)/ruff check rag_app ingest tests streamlit_app.py
+
+clean:
+	rm -rf $(VENV) .rag

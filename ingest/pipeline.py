@@ -1,0 +1,242 @@
+"""Ingest: files -> chunks -> vectors -> Chroma + keyword index, incrementally and crash-safely.
+
+Parsing the next file and writing the previous batch overlap with embedding, which is the slow part.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ingest.chunking import chunk_document
+from ingest.document import Chunk, LoadError, index_text
+from ingest.loaders import SUPPORTED_SUFFIXES, load_document
+from ingest.manifest import FileRecord, Manifest, file_hash
+from rag_app.embeddings import GuideEmbeddings
+from rag_app.keyword import KeywordIndex
+from rag_app.store import GuideStore, StoredChunk, chunk_id, content_hash
+
+SECTION_TOKEN_RESERVE = 64
+PARSE_AHEAD = 2
+
+
+@dataclass
+class IngestReport:
+    files_seen: int = 0
+    files_ingested: int = 0
+    files_skipped: int = 0
+    files_failed: int = 0
+    chunks_added: int = 0
+    chunks_deleted: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float | int]:
+        """The `--json` object of DESIGN.md."""
+        data = asdict(self)
+        data.pop("errors")
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    source: str  # path relative to the ingested root, posix style; the file name for a single file
+
+
+@dataclass
+class _Prepared:
+    file: SourceFile
+    digest: str
+    chunks: list[StoredChunk] | None = None
+    index_texts: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def discover(roots: Sequence[Path]) -> list[SourceFile]:
+    """Supported files under the roots (folders recursively), each with its `source` name."""
+    found: dict[str, SourceFile] = {}
+    for root in roots:
+        if root.is_dir():
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                if path.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(path.relative_to(root)):
+                    source = path.relative_to(root).as_posix()
+                    found[source] = SourceFile(path, source)
+        else:
+            found[root.name] = SourceFile(root, root.name)
+    return list(found.values())
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def to_stored(chunks: Iterable[Chunk]) -> list[StoredChunk]:
+    """Chunk -> store record with DESIGN.md's metadata; exact repeats within a file are dropped."""
+    stored: dict[str, StoredChunk] = {}
+    for chunk in chunks:
+        cid = chunk_id(chunk.source, chunk.section, chunk.text)
+        if cid in stored:
+            continue
+        metadata: dict[str, str | int] = {
+            "source": chunk.source,
+            "section": chunk.section,
+            "chunk_index": chunk.chunk_index,
+            "content_hash": content_hash(chunk.text),
+        }
+        if chunk.page is not None:
+            metadata["page"] = chunk.page
+        stored[cid] = StoredChunk(id=cid, text=chunk.text, metadata=metadata)
+    return list(stored.values())
+
+
+class Ingestor:
+    """Brings a store, its keyword index and the manifest in line with a set of files."""
+
+    def __init__(
+        self,
+        store: GuideStore,
+        embeddings: GuideEmbeddings,
+        keyword: KeywordIndex,
+        manifest: Manifest,
+        max_tokens: int,
+        overlap_tokens: int,
+        batch_size: int = 32,
+    ) -> None:
+        self.store = store
+        self.embeddings = embeddings
+        self.keyword = keyword
+        self.manifest = manifest
+        self.max_tokens = min(max_tokens, embeddings.max_tokens - SECTION_TOKEN_RESERVE)
+        self.overlap_tokens = overlap_tokens
+        self.batch_size = batch_size
+
+    def chunk_file(self, file: SourceFile) -> list[Chunk]:
+        document = load_document(file.path, file.source)
+        return chunk_document(document, self.embeddings.count_tokens, self.max_tokens, self.overlap_tokens)
+
+    def run(
+        self,
+        files: Sequence[SourceFile],
+        prune_roots: Sequence[Path] = (),
+        progress: bool = True,
+        on_error: Callable[[str], None] | None = None,
+    ) -> IngestReport:
+        """Ingest changed files, skip unchanged ones; with prune_roots, drop guides gone from them."""
+        started = time.perf_counter()
+        report = IngestReport(files_seen=len(files))
+        report_error = on_error or (lambda line: print(line, file=sys.stderr))
+        added: dict[str, str] = {}
+        deleted: list[str] = []
+        bar = tqdm(total=0, unit="chunk", desc="ingest", disable=not progress, file=sys.stderr)
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="parse") as parser, ThreadPoolExecutor(
+                1, thread_name_prefix="write"
+            ) as writer:
+                pending_write: Future[None] | None = None
+                for prepared in self._prepare_ahead(files, parser):
+                    if prepared.chunks is None:
+                        if prepared.error is None:
+                            report.files_skipped += 1
+                        else:
+                            report.files_failed += 1
+                            report.errors.append(prepared.error)
+                            report_error(f"error: {prepared.error}")
+                        continue
+                    bar.total += len(prepared.chunks)
+                    bar.refresh()
+                    for start in range(0, len(prepared.chunks), self.batch_size):
+                        part = prepared.chunks[start : start + self.batch_size]
+                        vectors = np.asarray(
+                            self.embeddings.embed_documents(prepared.index_texts[start : start + len(part)]),
+                            dtype=np.float32,
+                        )
+                        if pending_write is not None:
+                            pending_write.result()
+                        pending_write = writer.submit(self.store.upsert, part, vectors)
+                        bar.update(len(part))
+                    if pending_write is not None:
+                        pending_write.result()
+                        pending_write = None
+                    new_ids = [c.id for c in prepared.chunks]
+                    old = self.manifest.records.get(prepared.file.source)
+                    stale = sorted(set(old.chunk_ids) - set(new_ids)) if old else []
+                    self.store.delete(stale)  # only after the new chunks are in: never a file with none
+                    self.manifest.records[prepared.file.source] = FileRecord(
+                        prepared.digest, new_ids, str(prepared.file.path.resolve())
+                    )
+                    known = set(old.chunk_ids) if old else set()
+                    report.chunks_added += sum(1 for i in new_ids if i not in known)
+                    report.chunks_deleted += len(stale)
+                    report.files_ingested += 1
+                    added.update(zip(new_ids, prepared.index_texts, strict=True))
+                    deleted.extend(stale)
+            if prune_roots:
+                for source in self._gone_sources(prune_roots):
+                    ids = self.manifest.records.pop(source).chunk_ids
+                    self.store.delete(ids)
+                    deleted.extend(ids)
+                    report.chunks_deleted += len(ids)
+        finally:
+            bar.close()
+            self.manifest.save()
+            if added or deleted:
+                self.keyword.update(added, deleted)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def remove(self, source: str) -> int:
+        """Delete one guide's chunks everywhere; returns how many went."""
+        record = self.manifest.records.pop(source, None)
+        ids = sorted(set(record.chunk_ids if record else []) | set(self.store.ids_for_source(source)))
+        self.store.delete(ids)
+        self.manifest.save()
+        self.keyword.update({}, ids)
+        return len(ids)
+
+    def _prepare_ahead(self, files: Sequence[SourceFile], parser: ThreadPoolExecutor) -> Iterator[_Prepared]:
+        """Parse the next file while the current one is embedded."""
+        ahead: deque[Future[_Prepared]] = deque()
+        for file in files:
+            ahead.append(parser.submit(self._prepare, file))
+            if len(ahead) > PARSE_AHEAD:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+    def _prepare(self, file: SourceFile) -> _Prepared:
+        try:
+            digest = file_hash(file.path)
+        except OSError as exc:
+            return _Prepared(file, "", error=f"{file.path}: cannot read file: {exc.strerror or exc}")
+        record = self.manifest.records.get(file.source)
+        if record is not None and record.file_hash == digest:
+            return _Prepared(file, digest)
+        try:
+            chunks = self.chunk_file(file)
+        except LoadError as exc:
+            return _Prepared(file, digest, error=str(exc))
+        if not chunks:
+            return _Prepared(file, digest, error=f"{file.path}: no text to ingest (empty document)")
+        stored = to_stored(chunks)
+        return _Prepared(file, digest, stored, [index_text(str(s.metadata["section"]), s.text) for s in stored])
+
+    def _gone_sources(self, roots: Sequence[Path]) -> list[str]:
+        """Manifest sources whose file was under one of these roots and is there no more."""
+        resolved = [r.resolve() for r in roots]
+        return [
+            source
+            for source, record in self.manifest.records.items()
+            if record.path
+            and not Path(record.path).exists()
+            and any(Path(record.path).is_relative_to(r) for r in resolved)
+        ]

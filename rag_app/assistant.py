@@ -1,0 +1,146 @@
+"""The one object the shells (CLI, HTTP API, chat page) use: built once from Settings, holds the components."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.documents import Document
+
+from ingest.document import index_text
+from ingest.manifest import Manifest
+from ingest.pipeline import Ingestor, IngestReport, SourceFile, discover
+from rag_app.answer import Answer, Answerer, make_chat_model
+from rag_app.embeddings import GuideEmbeddings, make_embeddings
+from rag_app.keyword import KeywordIndex
+from rag_app.retrieval import HybridRetriever, make_retriever
+from rag_app.settings import Settings
+from rag_app.store import GuideStore, drop_collection, make_client
+
+_UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+@dataclass(frozen=True)
+class KnowledgeBaseInfo:
+    guides: dict[str, int]
+    chunks: int
+    embedding_model: str
+    mode: str
+    llm_model: str | None
+    store: str
+
+
+class Assistant:
+    """Ingest, retrieve, answer: the same core behind every shell."""
+
+    def __init__(self, settings: Settings, embeddings: GuideEmbeddings | None = None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings or make_embeddings(settings)
+        self.client = make_client(settings)
+        self.keyword = KeywordIndex(settings.rag_data_dir / "keyword" / settings.rag_collection)
+        self.manifest = Manifest(settings.rag_data_dir / f"manifest-{settings.rag_collection}.json")
+        self.store = self._open_store()
+        self.retriever: HybridRetriever = make_retriever(settings, self.store, self.embeddings, self.keyword)
+        self.answerer = Answerer(settings, make_chat_model(settings))
+
+    # Knowledge base
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: bool = True,
+        on_error: Callable[[str], None] | None = None,
+    ) -> IngestReport:
+        if rebuild:
+            self.rebuild()
+        return self._ingestor().run(
+            discover(paths), prune_roots=paths if prune else (), progress=progress, on_error=on_error
+        )
+
+    def ingest_upload(self, filename: str, content: bytes, progress: bool = False) -> IngestReport:
+        """Keep an uploaded guide under RAG_DATA_DIR/uploads and ingest it under its file name."""
+        name = _UNSAFE_NAME.sub("_", Path(filename).name).strip("._") or "upload"
+        uploads = self.settings.rag_data_dir / "uploads"
+        uploads.mkdir(parents=True, exist_ok=True)
+        target = uploads / name
+        staging = uploads / f".{name}.part"
+        staging.write_bytes(content)
+        staging.replace(target)
+        return self._ingestor().run([SourceFile(target, name)], progress=progress)
+
+    def remove(self, source: str) -> int:
+        removed = self._ingestor().remove(source)
+        upload = self.settings.rag_data_dir / "uploads" / source
+        if upload.is_file():
+            upload.unlink()
+        return removed
+
+    def rebuild(self) -> None:
+        """Drop the collection, manifest and keyword index: the start of `--rebuild`."""
+        drop_collection(self.client, self.settings.rag_collection)
+        self.manifest.clear()
+        self.manifest.save()
+        shutil.rmtree(self.keyword.directory, ignore_errors=True)
+        self.keyword = KeywordIndex(self.keyword.directory, self.keyword.tokenize)
+        self.store = self._open_store()
+        self.retriever = make_retriever(self.settings, self.store, self.embeddings, self.keyword)
+
+    def info(self) -> KnowledgeBaseInfo:
+        store = (
+            f"chroma server {self.settings.chroma_host}:{self.settings.chroma_port}"
+            if self.settings.uses_chroma_server
+            else str((self.settings.rag_data_dir / "chroma").resolve())
+        )
+        return KnowledgeBaseInfo(
+            guides=self.store.sources(),
+            chunks=self.store.count(),
+            embedding_model=self.embeddings.fingerprint,
+            mode=self.answerer.mode,
+            llm_model=self.settings.llm_model if self.answerer.mode == "llm" else None,
+            store=f"{store} (collection {self.settings.rag_collection})",
+        )
+
+    # Questions
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Document]:
+        """Ungated passages, best first: what `--retrieve-only` and the eval show."""
+        return self.retriever.search(question, k)
+
+    def stream(
+        self, question: str, history: Sequence[dict[str, str]] = (), k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Text deltas as they come, then the final Answer."""
+        standalone = self.answerer.condense(question, list(history))
+        passages = self.retriever.search(standalone, k)
+        relevant = passages if self.retriever.is_relevant(passages) else []
+        yield from self.answerer.stream(standalone, relevant, list(history))
+
+    def ask(self, question: str, history: Sequence[dict[str, str]] = (), k: int | None = None) -> Answer:
+        final = [item for item in self.stream(question, history, k) if isinstance(item, Answer)]
+        return final[-1]
+
+    def _ingestor(self) -> Ingestor:
+        return Ingestor(
+            self.store,
+            self.embeddings,
+            self.keyword,
+            self.manifest,
+            max_tokens=self.settings.chunk_max_tokens,
+            overlap_tokens=self.settings.chunk_overlap_tokens,
+            batch_size=self.settings.embedding_batch_size,
+        )
+
+    def _open_store(self) -> GuideStore:
+        store = GuideStore(self.client, self.settings.rag_collection, self.embeddings)
+        if len(self.keyword) != store.count():
+            # The store is the source of truth: an index from a crashed ingest, or none (a Chroma
+            # server filled from another machine), is rebuilt from it.
+            self.keyword.replace_all(
+                {c.id: index_text(str(c.metadata.get("section", "")), c.text) for c in store.all_chunks()}
+            )
+        return store

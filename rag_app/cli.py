@@ -1,0 +1,83 @@
+"""Console scripts `rag-ask` and `rag-serve`: thin shells over the Assistant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rag_app.answer import Answer
+from rag_app.assistant import Assistant
+from rag_app.errors import user_errors
+from rag_app.settings import Settings
+
+
+def format_citations(answer: Answer) -> str:
+    """`[n] guide › section (p. N)` lines, so every number in the answer resolves to a place."""
+    lines = []
+    for number, doc in enumerate(answer.sources, start=1):
+        meta = doc.metadata
+        where = " › ".join(part for part in (meta.get("source"), meta.get("section")) if part)
+        page = f" (p. {meta['page']})" if meta.get("page") else ""
+        lines.append(f"[{number}] {where}{page}")
+    return "\n".join(lines)
+
+
+def ask_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rag-ask", description="Answer a question from the guides, cited.")
+    parser.add_argument("question")
+    parser.add_argument("--k", type=int, default=None, help="passages to use (default RETRIEVAL_K)")
+    parser.add_argument("--json", action="store_true", help="print the POST /v1/ask response object")
+    parser.add_argument("--retrieve-only", action="store_true", help="show the passages, no answer")
+    args = parser.parse_args(argv)
+    if not args.question.strip():
+        parser.error("the question is empty")
+    with user_errors():
+        assistant = Assistant(Settings())
+        if args.retrieve_only:
+            passages = assistant.retrieve(args.question, args.k)
+            if args.json:
+                print(json.dumps([_passage(p) for p in passages], ensure_ascii=False))
+            else:
+                for number, doc in enumerate(passages, start=1):
+                    meta = doc.metadata
+                    print(f"[{number}] {meta['source']} › {meta.get('section', '')} (score {meta['score']:.3f})")
+                    print("    " + doc.page_content.replace("\n", "\n    "))
+            return 0
+        if args.json:
+            print(json.dumps(assistant.ask(args.question, k=args.k).to_dict(), ensure_ascii=False))
+            return 0
+        final: Answer | None = None
+        for item in assistant.stream(args.question, k=args.k):
+            if isinstance(item, Answer):
+                final = item
+            else:
+                sys.stdout.write(item)
+                sys.stdout.flush()
+    assert final is not None
+    print()
+    if final.notice:
+        print(f"\n({final.notice})", file=sys.stderr)
+    if final.sources:
+        print("\n" + format_citations(final))
+    return 0
+
+
+def _passage(doc: object) -> dict[str, object]:
+    from langchain_core.documents import Document
+
+    assert isinstance(doc, Document)
+    meta = doc.metadata
+    return {k: meta.get(k) for k in ("id", "source", "section", "page", "score")} | {"text": doc.page_content}
+
+
+def serve_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rag-serve", description="Run the HTTP backend.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    from rag_app.api import serve
+
+    with user_errors():
+        serve(Settings(), host=args.host, port=args.port)
+    return 0

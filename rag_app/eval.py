@@ -1,0 +1,188 @@
+"""`rag-eval`: retrieval and answer quality on a QA set, in a fresh temporary store (never the user's)."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.documents import Document
+
+from rag_app.assistant import Assistant
+from rag_app.errors import user_errors
+from rag_app.settings import Settings
+
+TRIGRAM_CHUNK_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class QAItem:
+    id: str
+    question: str
+    answer: str | None = None
+    source: str | None = None
+    section: str | None = None
+    page: int | None = None
+
+
+def load_qa(path: Path) -> list[QAItem]:
+    """Read the QA file; a bad line is reported with its line number."""
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            items.append(
+                QAItem(
+                    id=str(raw["id"]),
+                    question=str(raw["question"]),
+                    answer=raw.get("answer"),
+                    source=raw.get("source"),
+                    section=raw.get("section"),
+                    page=raw.get("page"),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a QA object with 'id' and 'question' ({exc})") from exc
+    return items
+
+
+def _normalise(text: str) -> str:
+    text = html.unescape(text)
+    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+
+
+def trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def answer_coverage(answer: str, text: str) -> float:
+    """Share of the answer's character trigrams found in the first 1,000 normalised chars of text."""
+    wanted = trigrams(_normalise(answer))
+    if not wanted:
+        return 0.0
+    return len(wanted & trigrams(_normalise(text)[:TRIGRAM_CHUNK_CHARS])) / len(wanted)
+
+
+def _same_source(gold: str, source: str) -> bool:
+    return source == gold or Path(source).name == Path(gold).name
+
+
+def _section_key(title: str) -> str:
+    return " ".join(html.unescape(title).split()).casefold()
+
+
+def is_hit(item: QAItem, passage: Document) -> bool:
+    """DESIGN.md's rule: right source, and the gold section in its path (or half the answer's trigrams)."""
+    if item.source is None or not _same_source(item.source, str(passage.metadata.get("source", ""))):
+        return False
+    if item.section:
+        path = [_section_key(part) for part in str(passage.metadata.get("section", "")).split(" > ")]
+        return _section_key(item.section) in path
+    if item.answer:
+        return answer_coverage(item.answer, passage.page_content) >= 0.5
+    return True
+
+
+def first_hit_rank(item: QAItem, passages: Sequence[Document]) -> int | None:
+    return next((rank for rank, p in enumerate(passages, start=1) if is_hit(item, p)), None)
+
+
+def _percentile(values: Iterable[float], q: float) -> float:
+    data = list(values)
+    return round(float(np.percentile(data, q)), 1) if data else 0.0
+
+
+def run_eval(
+    docs: Path, qa: Sequence[QAItem], k: int, settings: Settings, answers: bool, report: Path | None
+) -> dict[str, Any]:
+    """Ingest docs into a throwaway store, ask every question, return the summary."""
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
+        eval_settings = settings.model_copy(
+            update={"rag_data_dir": Path(tmp), "chroma_host": None, "rag_collection": "eval"}
+        )
+        assistant = Assistant(eval_settings)
+        ingest = assistant.ingest([docs], progress=sys.stderr.isatty())
+        hits = reciprocal = recall = 0.0
+        answerable = 0
+        latencies: list[float] = []
+        refusals_right = wrong_refusals = missed_refusals = 0
+        lines = []
+        for item in qa:
+            started = time.perf_counter()
+            passages = assistant.retrieve(item.question, k)
+            latencies.append((time.perf_counter() - started) * 1000)
+            line: dict[str, Any] = {
+                "id": item.id,
+                "question": item.question,
+                "retrieved": [
+                    {key: p.metadata.get(key) for key in ("source", "section", "page", "score")}
+                    | {"text": p.page_content}
+                    for p in passages
+                ],
+            }
+            if item.source is not None:
+                answerable += 1
+                rank = first_hit_rank(item, passages)
+                line["hit_rank"] = rank
+                if rank is not None:
+                    hits += 1
+                    reciprocal += 1 / rank
+                if item.answer:
+                    recall += answer_coverage(item.answer, "\n".join(p.page_content for p in passages))
+            if answers:
+                answer = assistant.ask(item.question, k=k)
+                line.update(answer=answer.text, refused=answer.refused)
+                should_refuse = item.source is None
+                refusals_right += answer.refused == should_refuse
+                wrong_refusals += answer.refused and not should_refuse
+                missed_refusals += should_refuse and not answer.refused
+            lines.append(line)
+    with_answer = sum(1 for i in qa if i.source is not None and i.answer)
+    summary: dict[str, Any] = {
+        "n": len(qa),
+        "k": k,
+        "hit@k": round(hits / answerable, 4) if answerable else 0.0,
+        "mrr": round(reciprocal / answerable, 4) if answerable else 0.0,
+        "answer_recall@k": round(recall / with_answer, 4) if with_answer else 0.0,
+        "p50_ms": _percentile(latencies, 50),
+        "p95_ms": _percentile(latencies, 95),
+        "ingest_chunks_per_s": round(ingest.chunks_added / ingest.seconds, 2) if ingest.seconds else 0.0,
+    }
+    if answers:
+        summary.update(
+            refusal_accuracy=round(refusals_right / len(qa), 4) if qa else 0.0,
+            wrong_refusals=wrong_refusals,
+            missed_refusals=missed_refusals,
+        )
+    if report is not None:
+        report.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rag-eval", description="Measure retrieval and answers on a QA set.")
+    parser.add_argument("--docs", type=Path, required=True, help="folder of guides to ingest")
+    parser.add_argument("--qa", type=Path, required=True, help="QA file (JSON lines)")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--report", type=Path, help="write one JSON line per question here")
+    parser.add_argument("--answers", action="store_true", help="also generate answers and score refusals")
+    args = parser.parse_args(argv)
+    if not args.docs.exists():
+        parser.error(f"--docs {args.docs}: no such file or folder")
+    if not args.qa.is_file():
+        parser.error(f"--qa {args.qa}: no such file")
+    with user_errors():
+        summary = run_eval(args.docs, load_qa(args.qa), args.k, Settings(), args.answers, args.report)
+    print(json.dumps(summary))
+    return 0

@@ -1,0 +1,37 @@
+"""The keyword index: Chinese and English terms, persistence, incremental updates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag_app.keyword import KeywordIndex, Tokenizer
+
+
+def test_tokenizer_segments_chinese_and_stems_english() -> None:
+    tokens = Tokenizer()("帐篷的防水涂层 Cleaning the tents' zippers")
+    assert "帐篷" in tokens and "防水" in tokens
+    assert "clean" in tokens and "zipper" in tokens
+    assert "the" not in tokens and "的" not in tokens
+
+
+def test_search_finds_exact_terms_in_both_languages(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.update(
+        {
+            "washer": "洗衣机显示 E21 错误代码：排水超时，请清洁排水泵过滤器。",
+            "tent": "Remove tree sap from the tent fly with mineral oil, then rinse.",
+            "boots": "Re-wax leather hiking boots every few months.",
+        }
+    )
+    assert index.search("E21是什么意思", 3)[0][0] == "washer"
+    assert index.search("how do I get sap off my tent?", 3)[0][0] == "tent"
+    assert index.search("quantum chromodynamics", 3) == []
+
+
+def test_updates_persist_and_another_instance_sees_them(tmp_path: Path) -> None:
+    writer = KeywordIndex(tmp_path / "kw")
+    writer.update({"a": "stove burner jet cleaning", "b": "sleeping bag loft storage"})
+    reader = KeywordIndex(tmp_path / "kw")
+    assert len(reader) == 2
+    writer.update({"c": "backpack buckle repair"}, deleted=["a"])
+    assert len(reader) == 2 and {i for i, _ in reader.search("burner buckle", 5)} == {"c"}
