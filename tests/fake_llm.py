@@ -41,8 +41,7 @@ class FakeLLM:
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://127.0.0.1:{self._httpd.server_port}/v1"
 
     @property
     def chat_requests(self) -> list[dict[str, Any]]:

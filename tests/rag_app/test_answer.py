@@ -10,6 +10,7 @@ import pytest
 from fake_llm import SLOW_S, FakeLLM, Fault
 from langchain_core.documents import Document
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from rag_app.answer import REFUSAL_SENTENCE, Answer, Answerer, detect_language, make_chat_model
 from rag_app.settings import Settings
@@ -100,7 +101,7 @@ def test_chat_model_only_when_configured() -> None:
     model = make_chat_model(llm_settings("http://127.0.0.1:9/v1", llm_timeout_s=7.0, llm_max_retries=3))
     assert isinstance(model, ChatOpenAI)
     assert model.openai_api_base == "http://127.0.0.1:9/v1"
-    assert model.openai_api_key is not None and model.openai_api_key.get_secret_value() == "not-needed"
+    assert isinstance(model.openai_api_key, SecretStr) and model.openai_api_key.get_secret_value() == "not-needed"
     assert (model.model_name, model.request_timeout, model.max_retries) == ("fake-model", 7.0, 3)
     assert model.streaming is True
 
@@ -273,9 +274,12 @@ def test_condense_rewrites_a_follow_up_from_the_history(fake_llm: FakeLLM) -> No
     assert "and how often?" in text
 
 
-def test_condense_falls_back_to_the_heuristic_when_the_llm_fails(fake_llm: FakeLLM) -> None:
-    fake_llm.reply(Fault.ERROR_500)
+@pytest.mark.parametrize("reply", [Fault.ERROR_500, "You should wash it by hand [1].", ""])
+def test_condense_falls_back_to_the_heuristic_without_a_rewritten_question(fake_llm: FakeLLM,
+                                                                           reply: str | Fault) -> None:
+    fake_llm.reply(reply)
     assert answerer(fake_llm).condense("那羽绒服呢？", HISTORY_ZH) == "羊毛衫怎么洗？ 那羽绒服呢？"
+    assert len(fake_llm.chat_requests) == 1
 
 
 @pytest.mark.parametrize(("question", "history", "expected"), [
@@ -352,3 +356,21 @@ def test_extractive_without_shared_terms_quotes_the_top_passage() -> None:
         "- Clean the filter once a month to keep the dishwasher draining well. [1]",
         "- WARNING: Disconnect the power before removing the filter. [1]",
     ]
+
+
+def test_extractive_skips_markdown_headings_and_off_topic_blocks() -> None:
+    storage = doc("h", "## Storage\nStore the stove in its pouch in a dry place, with the canister detached.\n"
+                       "Check the O-ring for cracks before every trip and replace it when it is brittle.",
+                  "stove_en.md", "Storage", None, 0.9)
+    cleaning = doc("i", "# TrailFlame Camping Stove Care\n## Cleaning the burner\n"
+                        "1. Let the stove cool for at least 10 minutes.\n"
+                        "2. Remove the burner cap and brush soot off with a soft brass brush.\n"
+                        "3. Clear the jet with the cleaning needle supplied with the stove.",
+                   "stove_en.md", "Cleaning the burner", None, 0.8)
+    answer = extractive().answer("How should I store the stove?", [storage, cleaning])
+
+    assert answer.text == (
+        "Quoted from the guides:\n"
+        "- Store the stove in its pouch in a dry place, with the canister detached. [1]\n"
+        "- Check the O-ring for cracks before every trip and replace it when it is brittle. [1]"
+    )

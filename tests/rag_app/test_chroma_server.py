@@ -1,0 +1,71 @@
+"""Server mode: the same knowledge base on a real `chroma run` server on a loopback port."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag_app.assistant import Assistant
+from rag_app.settings import Settings
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    port = _free_port()
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    process = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("chroma run did not come up within 60 s")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_ingest_and_retrieve_through_a_chroma_server(
+    chroma_server: int, tmp_path: Path, small_guides: Path
+) -> None:
+    settings = Settings(rag_data_dir=tmp_path / "local", chroma_host="127.0.0.1", chroma_port=chroma_server)
+    assistant = Assistant(settings)
+    report = assistant.ingest([small_guides], progress=False)
+    assert report.files_ingested == 2 and report.chunks_added == assistant.store.count() > 0
+    top = assistant.retrieve("怎么去掉帐篷上的树汁？", 3)[0]
+    assert top.metadata["source"] == "tent_zh.md" and "矿物油" in top.page_content
+
+    # Another machine (no local keyword index) sees the same knowledge base.
+    elsewhere = Assistant(settings.model_copy(update={"rag_data_dir": tmp_path / "other"}))
+    assert elsewhere.store.count() == assistant.store.count()
+    assert elsewhere.retrieve("clean the stove jet", 3)[0].metadata["source"] == "stove_en.md"
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings(rag_data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=_free_port())
+    with pytest.raises(Exception, match="CHROMA_HOST"):
+        Assistant(settings)
