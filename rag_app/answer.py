@@ -23,6 +23,7 @@ from langchain_core.exceptions import ModelConnectionError, ModelError, ModelTim
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from rag_app.settings import Settings
 
@@ -48,12 +49,10 @@ _NOTICE: dict[Language, str] = {
 }
 _LANGUAGE_NAME: dict[Language, str] = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
 
-_SYSTEM_PROMPT = """You answer questions about caring for and maintaining products, using ONLY the numbered guide passages below the question's instructions.
-- Answer in {language}.
-- After each statement, cite the passage it comes from in square brackets, like [1] or [1][2].
-- If a passage you use contains a safety warning (WARNING, CAUTION, DANGER, 警告, 注意, 危险), copy the warning into your answer.
-- If the passages do not contain the answer, reply only: {refusal}
-- Be brief. Use numbered steps for procedures."""
+_SYSTEM_PROMPT = """Answer the question using only the numbered passages. Answer in {language}. Be brief.
+After each sentence, write the number of the passage it comes from in brackets, like [1].
+If a passage you use has a safety warning (WARNING, CAUTION, DANGER, 警告, 注意, 危险), copy the warning.
+If the passages do not answer the question, reply only: {refusal}"""
 
 _CONDENSE_PROMPT = (
     "Rewrite the user's follow-up question as one standalone question that can be understood without "
@@ -70,6 +69,7 @@ MIN_SENTENCES = 2
 MAX_SENTENCES = 5
 MAX_QUOTE_CHARS = 600
 MAX_EXTRA_WARNINGS = 2
+MIN_RELATIVE_SCORE = 0.5  # a block scoring less than this share of the best one is off topic
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -87,6 +87,7 @@ _STEP = re.compile(
     r"^(?:(?i:step)\s*(\d{1,2})\b|(\d{1,2})\s*[.)、．](?!\d)|[（(](\d{1,2})[）)]|第([一二三四五六七八九十\d]+)步|([①-⑳]))"
 )
 _BULLET = re.compile(r"^[-•*·▪●◦]\s+")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 _WARNING = re.compile(
     r"\b(?:WARNING|CAUTION|DANGER)\b|^(?i:warning|caution|danger)\b|警告|危险|^[【\[]?注意[】\]]?\s*[:：!！]"
 )
@@ -163,17 +164,17 @@ def detect_language(text: str) -> Language:
 
 def make_chat_model(settings: Settings) -> BaseChatModel | None:
     """The LLM behind the answers, or None (extractive mode) when no model is configured."""
-    if not settings.llm_configured:
+    if settings.llm_model is None or not settings.llm_configured:
         return None
     compatible_server = settings.openai_base_url is not None
     return ChatOpenAI(
         model=settings.llm_model,
         base_url=settings.openai_base_url,
-        api_key=settings.openai_api_key or "not-needed",  # llama.cpp, Ollama and vLLM ask for none
+        api_key=SecretStr(settings.openai_api_key or "not-needed"),  # llama.cpp, Ollama, vLLM ask for none
         timeout=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
         temperature=settings.llm_temperature,
-        max_tokens=settings.llm_max_tokens,
+        max_completion_tokens=settings.llm_max_tokens,
         streaming=settings.llm_streaming,
         disable_streaming=not settings.llm_streaming,
         # OpenAI-compatible servers speak Chat Completions, and most read max_tokens (ChatOpenAI sends
@@ -358,10 +359,13 @@ def _condense_messages(question: str, history: Sequence[dict[str, str]]) -> list
 
 
 def _clean_condensed(reply: str) -> str:
-    """The rewritten question out of a small model's reply: first line, no label, no quotes."""
+    """The rewritten question out of the reply (first line, no label, no quotes), or "" when it is none.
+
+    Small models often answer instead of rewriting: anything but a question is discarded.
+    """
     line = next((line.strip() for line in reply.splitlines() if line.strip()), "")
     line = _CONDENSE_LABEL.sub("", line).strip().strip("\"'“”「」")
-    return line if len(line) <= MAX_CONDENSED_CHARS else ""
+    return line if line.endswith(("?", "？")) and len(line) <= MAX_CONDENSED_CHARS else ""
 
 
 def _prepend_topic(question: str, history: Sequence[dict[str, str]]) -> str:
@@ -424,10 +428,12 @@ def _passage_units(passages: Sequence[Document]) -> list[_Unit]:
 
 
 def _lines(text: str) -> list[str]:
-    """Lines with hard-wrapped sentences joined back; step, bullet and heading lines stay apart."""
+    """Lines with hard-wrapped sentences joined back; step and bullet lines stay apart, headings go."""
     lines: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
+        if _MARKDOWN_HEADING.match(line):
+            continue
         previous = lines[-1] if lines else ""
         if (line and previous and len(previous) >= _WRAP_MIN_CHARS and not _SENTENCE_END.search(previous)
                 and not _STEP.match(line) and not _BULLET.match(line)):
@@ -486,7 +492,9 @@ def _select(question: str, units: list[_Unit]) -> list[_Unit]:
             unit.score = 1 / (1 + unit.position) if unit.passage == 0 else 0.0
 
     blocks = _blocks(units)
-    ranked = sorted((b for b in blocks if _block_score(b) > 0), key=_block_score, reverse=True)
+    top = max(map(_block_score, blocks), default=0.0)
+    ranked = sorted((b for b in blocks if _block_score(b) >= MIN_RELATIVE_SCORE * top > 0), key=_block_score,
+                    reverse=True)
     chosen: list[_Unit] = []
     for block in ranked:
         used = sum(len(u.text) for u in chosen)
@@ -519,7 +527,7 @@ def _blocks(units: list[_Unit]) -> list[list[_Unit]]:
 
 def _block_score(block: list[_Unit]) -> float:
     scores = [unit.score for unit in block]
-    return max(scores) + 0.25 * (sum(scores) - max(scores))
+    return max(scores) + 0.5 * (sum(scores) - max(scores))  # a procedure on topic throughout counts more
 
 
 def _fit(block: list[_Unit], room: int, budget: int) -> list[_Unit]:

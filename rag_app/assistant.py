@@ -23,6 +23,11 @@ from rag_app.store import GuideStore, drop_collection, make_client
 _UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
+def upload_source(filename: str) -> str:
+    """The `source` an uploaded file is stored under: its base name, made safe for the file system."""
+    return _UNSAFE_NAME.sub("_", Path(filename).name).strip("._") or "upload"
+
+
 @dataclass(frozen=True)
 class KnowledgeBaseInfo:
     guides: dict[str, int]
@@ -64,7 +69,7 @@ class Assistant:
 
     def ingest_upload(self, filename: str, content: bytes, progress: bool = False) -> IngestReport:
         """Keep an uploaded guide under RAG_DATA_DIR/uploads and ingest it under its file name."""
-        name = _UNSAFE_NAME.sub("_", Path(filename).name).strip("._") or "upload"
+        name = upload_source(filename)
         uploads = self.settings.rag_data_dir / "uploads"
         uploads.mkdir(parents=True, exist_ok=True)
         target = uploads / name
@@ -117,7 +122,7 @@ class Assistant:
         """Text deltas as they come, then the final Answer."""
         standalone = self.answerer.condense(question, list(history))
         passages = self.retriever.search(standalone, k)
-        relevant = passages if self.retriever.is_relevant(passages) else []
+        relevant = passages if self.retriever.is_relevant(standalone, passages) else []
         yield from self.answerer.stream(standalone, relevant, list(history))
 
     def ask(self, question: str, history: Sequence[dict[str, str]] = (), k: int | None = None) -> Answer:

@@ -7,11 +7,15 @@ BM25 catches them. The index is rebuilt once per ingest that changed something, 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+import logging
 
 import bm25s
 import jieba
@@ -40,6 +44,7 @@ class Tokenizer:
     """jieba words for Chinese runs; lower-cased, stop-word-free, Snowball-stemmed words for the rest."""
 
     def __init__(self) -> None:
+        jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
         self._jieba = jieba.Tokenizer()
         self._stemmer = Stemmer.Stemmer("english")
         self._lock = threading.Lock()
@@ -77,6 +82,7 @@ class KeywordIndex:
         self._ids: list[str] = []
         self._tokens: dict[str, list[str]] = {}
         self._bm25: bm25s.BM25 | None = None
+        self._document_frequency: Counter[str] = Counter()
 
     def __len__(self) -> int:
         self._refresh()
@@ -110,6 +116,23 @@ class KeywordIndex:
         top = top[np.argsort(-scores[top])]
         return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def coverage(self, query: str, chunk_ids: Iterable[str]) -> float:
+        """IDF-weighted share of the question's terms that the given chunks contain.
+
+        A question whose distinctive terms appear nowhere in the evidence ("espresso machine",
+        "冰箱除霜") is about something the guides do not cover, however close its vector lands;
+        terms unknown to the whole corpus weigh the most.
+        """
+        self._refresh()
+        terms = set(self.tokenize(query))
+        if not terms:
+            return 0.0
+        present = {t for chunk_id in chunk_ids for t in self._tokens.get(chunk_id, ())}
+        corpus_size = len(self._ids)
+        weights = {t: math.log((corpus_size + 1) / (self._document_frequency.get(t, 0) + 0.5)) for t in terms}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in present) / total if total > 0 else 0.0
+
     def _refresh(self) -> None:
         mtime = self._tokens_path.stat().st_mtime if self._tokens_path.exists() else None
         if mtime != self._loaded_mtime:
@@ -127,6 +150,7 @@ class KeywordIndex:
 
     def _build_locked(self) -> None:
         self._ids = list(self._tokens)
+        self._document_frequency = Counter(t for tokens in self._tokens.values() for t in set(tokens))
         corpus = [self._tokens[i] or [""] for i in self._ids]
         if not corpus:
             self._bm25 = None

@@ -53,9 +53,11 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     candidates: int = 40
     dense_weight: float = 1.0
-    keyword_weight: float = 0.6
+    keyword_weight: float = 1.0
     rrf_k: int = 60
     relevance_threshold: float = 0.8
+    relevance_confident: float = 0.9
+    relevance_min_coverage: float = 0.3
     reranker: Any = None
 
     def search(self, query: str, k: int | None = None) -> list[Document]:
@@ -81,15 +83,21 @@ class HybridRetriever(BaseRetriever):
             top = [i for _, i in sorted(zip(rerank, top, strict=True), key=lambda p: -p[0])]
         return [self._document(chunks[i][0], chunks[i][1], fused[i]) for i in top[:k]]
 
-    def is_relevant(self, passages: list[Document]) -> bool:
-        """The gate: something in the guides must be close enough to the question to answer from."""
-        return any(p.metadata["score"] >= self.relevance_threshold for p in passages)
+    def is_relevant(self, question: str, passages: list[Document]) -> bool:
+        """The gate, before any LLM call: the evidence must be close to the question in meaning, and
+        unless it is very close, also hold the question's distinctive terms."""
+        best = max((p.metadata["score"] for p in passages), default=0.0)
+        if best < self.relevance_threshold:
+            return False
+        if best >= self.relevance_confident:
+            return True
+        return self.keyword.coverage(question, [p.metadata["id"] for p in passages]) >= self.relevance_min_coverage
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         passages = self.search(query)
-        return passages if self.is_relevant(passages) else []
+        return passages if self.is_relevant(query, passages) else []
 
     def _fetch_with_similarity(
         self, ids: list[str], query_vector: np.ndarray
@@ -121,5 +129,7 @@ def make_retriever(
         keyword_weight=settings.keyword_weight,
         rrf_k=settings.rrf_k,
         relevance_threshold=settings.relevance_threshold,
+        relevance_confident=settings.relevance_confident,
+        relevance_min_coverage=settings.relevance_min_coverage,
         reranker=Reranker(settings.reranker_model) if settings.reranker_model else None,
     )

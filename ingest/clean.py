@@ -1,0 +1,201 @@
+"""Text cleaning shared by the loaders: Unicode and entity normalisation, line joining, and the
+removal of page furniture (running headers/footers, page numbers) and tables of contents."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from ingest.document import Block, BlockKind
+
+# Han, kana, CJK punctuation and full-width forms: text in these scripts is written without spaces.
+CJK_RANGES = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
+# Full-width punctuation NFKC would turn into ASCII (，！？；：（）…), which Chinese text keeps.
+_KEEP_FULLWIDTH = "".join(
+    chr(c) for c in range(0xFF01, 0xFF5F) if unicodedata.category(chr(c)).startswith("P")
+) + "…‥"
+_KEEP_SPLIT = re.compile(f"([{re.escape(_KEEP_FULLWIDTH)}]+)")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_HSPACE = re.compile(r"[^\S\n]+")
+_HYPHEN_BREAK = re.compile(r"([A-Za-z])-\n[^\S\n]*([a-z])")
+
+_PAGE_NUMBER = re.compile(
+    r"""^(?:
+        (?:page|p\.?)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?     # Page 3, Page 3 of 20, p. 3
+      | [-–—]?\s*\d{1,4}\s*[-–—]?                             # 3, - 3 -
+      | \d{1,4}\s*/\s*\d{1,4}                                 # 3 / 20
+      | (?:共\s*\d{1,4}\s*页\s*[,，]?\s*)?第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?  # 第 3 页
+      | (?=[ivx])x{0,2}(?:ix|iv|v?i{0,3})                     # roman front-matter numbers
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "Cleaning ........ 12", "清洁保养……………… 12", "Safety · · · · 3"
+_TOC_LEADER_LINE = re.compile(
+    r"^\S.*?\s*(?:(?:[.．·・⋯…]\s?){3,}|…{2,})\s*(?:\d{1,4}|(?=[ivx])x{0,2}(?:ix|iv|v?i{0,3}))$", re.IGNORECASE
+)
+# A TOC entry without leaders, only trusted right after a TOC title: "3.2 Cleaning the filter  12"
+_TOC_ENTRY_LINE = re.compile(r"^\S.{0,100}?\s\d{1,4}$")
+_TOC_TITLE = re.compile(r"^(?:table\s+of\s+contents|contents|index|目\s*录|索\s*引)$", re.IGNORECASE)
+_LABELS = r"(?:注意|警告|小心|危险|说明|提示|重要|注|note|notice|warning|caution|danger|important|tip)s?"
+_CALLOUT_LABEL = re.compile(rf"^[⚠△!！*\s]*{_LABELS}\s*[:：!！]*$", re.IGNORECASE)
+# A paragraph opening with a label: "WARNING: ...", "注意：...", "NOTE  ..." (a converter's double space).
+_CALLOUT_START = re.compile(rf"^[⚠△!！\s]*{_LABELS}(?:\s*[:：!！]|\s{{2,}}\S|$)", re.IGNORECASE)
+# Lines a repeated header/footer is compared by: digits vary from page to page ("Page 3", "Chapter 2 · 17").
+_DIGITS = re.compile(r"\d+")
+
+FURNITURE_ZONE = 2  # lines at the top and at the bottom of a page that may be a running header/footer
+
+
+def decode_entities(text: str) -> str:
+    """Decode HTML entities that converters leave behind (&nbsp; &deg; &amp;); only well-formed
+    ones with a semicolon, so text such as "a&copy=1" in a URL is left alone."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def normalize_unicode(text: str) -> str:
+    """NFKC (ligatures, full-width letters and digits, compatibility forms) except full-width
+    punctuation, which Chinese text needs as is; drops soft hyphens, zero-width and control chars."""
+    parts = _KEEP_SPLIT.split(_INVISIBLE.sub("", text))
+    # split() with a capture group alternates: even = normalisable text, odd = kept punctuation.
+    return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
+
+
+def is_cjk(char: str) -> bool:
+    return bool(_CJK_CHAR.match(char))
+
+
+def dehyphenate(text: str) -> str:
+    """Rejoin words a layout broke across lines: "main-\\ntenance" -> "maintenance"."""
+    return _HYPHEN_BREAK.sub(r"\1\2", text)
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Join the hard-wrapped lines of one paragraph: de-hyphenated, with a space between words
+    but none where Chinese meets Chinese (or CJK punctuation), where a space would be wrong."""
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif out[-1] == "-" and len(out) > 1 and out[-2].isalpha() and line[0].islower():
+            out = out[:-1] + line
+        elif (is_cjk(out[-1]) and is_cjk(line[0])) or _is_cjk_punct(out[-1]) or _is_cjk_punct(line[0]):
+            out += line
+        else:
+            out += " " + line
+    return out
+
+
+def _is_cjk_punct(char: str) -> bool:
+    return is_cjk(char) and not char.isalnum()
+
+
+def collapse_whitespace(text: str) -> str:
+    """Collapse runs of spaces/tabs to one space, strip each line and drop empty lines."""
+    lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def clean_text(text: str) -> str:
+    """The normalisation every block's text goes through."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return collapse_whitespace(normalize_unicode(decode_entities(text)))
+
+
+def is_page_number_line(line: str) -> bool:
+    return bool(_PAGE_NUMBER.match(line.strip()))
+
+
+def is_toc_line(line: str) -> bool:
+    """A table-of-contents entry with dot leaders; such a line is never content."""
+    return bool(_TOC_LEADER_LINE.match(line.strip()))
+
+
+def is_toc_title(text: str) -> bool:
+    return bool(_TOC_TITLE.match(text.strip()))
+
+
+def is_callout_label(text: str) -> bool:
+    """A bare callout label ("注意！", "WARNING", "说明：") that introduces the text after it."""
+    return bool(_CALLOUT_LABEL.match(text.strip()))
+
+
+def starts_with_callout(text: str) -> bool:
+    """A paragraph that is a callout: it opens with a label such as "WARNING:" or "注意："."""
+    return bool(_CALLOUT_START.match(text))
+
+
+def page_furniture(pages: Sequence[Sequence[str]]) -> list[set[int]]:
+    """Indices, per page, of lines that are page furniture rather than content: page numbers and
+    lines that recur (digits aside) at the top or bottom of several pages."""
+    zones: list[list[tuple[int, str]]] = []
+    for lines in pages:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        edge = filled[:FURNITURE_ZONE] + filled[-FURNITURE_ZONE:]
+        zones.append([(i, _furniture_key(lines[i])) for i in sorted(set(edge))])
+    seen = Counter(key for zone in zones for key in {k for _, k in zone})
+    n_pages = len(pages)
+
+    def recurring(key: str) -> bool:
+        return seen[key] >= 3 or (seen[key] >= 2 and 2 * seen[key] >= n_pages)
+
+    return [
+        {i for i, key in zone if recurring(key) or is_page_number_line(pages[p][i])}
+        for p, zone in enumerate(zones)
+    ]
+
+
+def _furniture_key(line: str) -> str:
+    return _DIGITS.sub("#", _HSPACE.sub(" ", line.strip()).casefold())
+
+
+def toc_line_mask(lines: Sequence[str]) -> list[bool]:
+    """True for the lines of a flat line sequence (a PDF's pages) that belong to a table of
+    contents: dot-leader entries, and a TOC title with the entry-like lines following it."""
+    mask = [False] * len(lines)
+    in_toc = False
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        if is_toc_title(line):
+            in_toc = mask[i] = True
+        elif is_toc_line(line) or (in_toc and (_TOC_ENTRY_LINE.match(line) or is_page_number_line(line))):
+            mask[i] = True
+        else:
+            in_toc = False
+    return mask
+
+
+def remove_toc(blocks: Sequence[Block]) -> list[Block]:
+    """Drop tables of contents from loaded blocks: dot-leader lines anywhere, and whole TOC
+    sections (a "Contents"/"目录" heading and the entry-like blocks under it)."""
+    out: list[Block] = []
+    in_toc = False
+    for block in blocks:
+        lines = block.text.split("\n")
+        if block.kind is BlockKind.HEADING and is_toc_title(block.text):
+            in_toc = True
+            continue
+        if in_toc and _is_toc_entry_block(block, lines):
+            continue
+        in_toc = False
+        kept = [line for line in lines if not is_toc_line(line)]
+        if kept:
+            out.append(block if len(kept) == len(lines) else replace(block, text="\n".join(kept)))
+    return out
+
+
+def _is_toc_entry_block(block: Block, lines: Sequence[str]) -> bool:
+    # Markdown TOCs are link lists without page numbers: short list items count as entries too.
+    if block.kind is BlockKind.STEP and len(block.text) <= 80:
+        return True
+    return all(is_toc_line(line) or _TOC_ENTRY_LINE.match(line) for line in lines)

@@ -1,0 +1,204 @@
+"""Request and response bodies of the HTTP API (they are also its OpenAPI schema).
+
+`ask_response` is the one place an Answer becomes the `POST /v1/ask` object, so `rag-ask --json`
+prints exactly what the API returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.documents import Document
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag_app.answer import Answer
+
+SESSION_ID_MAX_CHARS = 128
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="machine-readable, e.g. `rate_limited`, `session_not_found`")
+    message: str = Field(description="what went wrong, naming the field or limit at fault")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ReadyResponse(BaseModel):
+    status: Literal["ready"] = "ready"
+    chunks: int = Field(description="chunks in the knowledge base")
+
+
+class HistoryMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"question": "How do I descale the kettle?"},
+        {"question": "滤网多久清洗一次？", "k": 3},
+    ]})
+
+    question: str = Field(min_length=1, description="at most MAX_QUESTION_CHARS (2,000) characters")
+    session_id: str | None = Field(
+        None, max_length=SESSION_ID_MAX_CHARS,
+        description="continue a server-kept conversation; omit to start a new one (its id is returned)",
+    )
+    history: list[HistoryMessage] | None = Field(
+        None, description="earlier turns, for a new conversation only; at most MAX_HISTORY_TURNS messages"
+    )
+    k: int | None = Field(None, ge=1, le=50, description="passages to retrieve (default RETRIEVAL_K)")
+
+
+class Source(BaseModel):
+    """A passage the answer's [n] refers to: sources[n-1]."""
+
+    id: str
+    source: str = Field(description="guide file: path relative to the ingested folder, or the uploaded name")
+    section: str = Field(description='heading path, "Title > Subtitle"; empty when the guide has none')
+    page: int | None = Field(description="1-based page of a PDF; null otherwise")
+    text: str
+    score: float = Field(description="cosine similarity of the passage to the question")
+
+    @classmethod
+    def from_document(cls, doc: Document) -> Source:
+        meta = doc.metadata
+        return cls(id=str(meta.get("id") or doc.id or ""), source=str(meta.get("source", "")),
+                   section=str(meta.get("section") or ""), page=meta.get("page"), text=doc.page_content,
+                   score=float(meta.get("score", 0.0)))
+
+
+class AskResponse(BaseModel):
+    answer: str = Field(description="the answer, citing sources as [1], [2], ...")
+    mode: Literal["llm", "extractive"] = Field(description="written by the LLM, or quoted from the guides")
+    refused: bool = Field(description="true when the guides hold nothing relevant: the answer says so")
+    sources: list[Source]
+    session_id: str | None = Field(description="send it back to continue the conversation")
+    notice: str | None = Field(None, description="why the LLM was not used, when it failed")
+
+    @classmethod
+    def from_answer(cls, answer: Answer, session_id: str | None) -> AskResponse:
+        return cls(answer=answer.text, mode=answer.mode, refused=answer.refused,
+                   sources=[Source.from_document(d) for d in answer.sources], session_id=session_id,
+                   notice=answer.notice)
+
+
+def ask_response(answer: Answer, session_id: str | None) -> dict[str, Any]:
+    """The `POST /v1/ask` object for an Answer, as plain JSON types (also what `rag-ask --json` prints)."""
+    return AskResponse.from_answer(answer, session_id).model_dump(mode="json")
+
+
+# --- OpenAI chat completions --------------------------------------------------------------------------
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(part.text or "" for part in self.content if part.type == "text")
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI's request; sampling options (temperature, max_tokens, ...) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"model": "guides", "messages": [{"role": "user", "content": "How do I descale the kettle?"}]},
+        {"model": "guides", "stream": True, "messages": [{"role": "user", "content": "保温杯有异味怎么办？"}]},
+    ]})
+
+    model: str | None = Field(None, description="echoed back; any name works")
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        description="the conversation, ending with the user's question. System messages are ignored. "
+        "With session_id the server's copy of the conversation is used and only the last message counts; "
+        "without, the last MAX_HISTORY_TURNS earlier messages are the history.",
+    )
+    stream: bool = False
+    session_id: str | None = Field(None, max_length=SESSION_ID_MAX_CHARS,
+                                   description="extension: continue a server-kept conversation")
+    k: int | None = Field(None, ge=1, le=50, description="extension: passages to retrieve")
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class AnswerExtras(BaseModel):
+    """What rides along with an OpenAI response: the same fields as `POST /v1/ask` returns."""
+
+    sources: list[Source]
+    session_id: str
+    refused: bool
+    mode: Literal["llm", "extractive"]
+    notice: str | None = None
+
+
+class ChatCompletion(AnswerExtras):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "rag-app"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+# --- Documents ----------------------------------------------------------------------------------------
+
+
+class DocumentInfo(BaseModel):
+    source: str
+    chunks: int
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentInfo]
+
+
+class UploadResult(BaseModel):
+    source: str = Field(description="the name the guide is stored under (use it to delete it)")
+    status: Literal["ingested", "unchanged"]
+    chunks_added: int
+    chunks_deleted: int
+
+
+class DeleteResult(BaseModel):
+    source: str
+    chunks_deleted: int

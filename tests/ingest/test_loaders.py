@@ -1,0 +1,401 @@
+"""Loaders on real files of each format, and the errors users see for files that cannot be read."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from ingest.chunking import chunk_document
+from ingest.document import BlockKind, Chunk, LoadError
+from ingest.loaders import SUPPORTED_SUFFIXES, load_document
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+HEADER = "ACME DW-200 Service Manual"
+
+
+def count_tokens(text: str) -> int:
+    return math.ceil(len(_CJK.findall(text)) + 1.3 * len(_CJK.sub(" ", text).split()))
+
+
+def chunks_of(path: Path, max_tokens: int = 200) -> list[Chunk]:
+    chunks = chunk_document(load_document(path, path.name), count_tokens, max_tokens, 20)
+    assert all(count_tokens(c.text) <= max_tokens for c in chunks)
+    return chunks
+
+
+def kinds_and_texts(path: Path) -> list[tuple[str, str]]:
+    return [(b.kind.value, b.text) for b in load_document(path, path.name).blocks]
+
+
+# ---- PDF ----------------------------------------------------------------------------------------
+
+
+class _PdfWriter:
+    """Draws pages the way manuals look: running header and footer, headings, wrapped body lines."""
+
+    def __init__(self, path: Path, pages: int, **kwargs: object) -> None:
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+        self.canvas = canvas.Canvas(str(path), pagesize=A4, **kwargs)
+        self.pages, self.page, self.y = pages, 0, 0.0
+
+    def new_page(self) -> None:
+        if self.page:
+            self.canvas.showPage()
+        self.page += 1
+        width, height = A4
+        self.canvas.setFont("Helvetica", 9)
+        self.canvas.drawString(72, 30, f"Page {self.page} of {self.pages}")  # footer drawn first, as many tools do
+        self.canvas.drawString(72, height - 40, HEADER)
+        self.y = height - 90
+
+    def heading(self, text: str, size: int, outline_level: int | None = None) -> None:
+        self.canvas.setFont("Helvetica-Bold", size)
+        self.canvas.drawString(72, self.y, text)
+        if outline_level is not None:
+            key = f"h{self.page}-{self.y}"
+            self.canvas.bookmarkPage(key, fit="XYZ", top=self.y + size)
+            self.canvas.addOutlineEntry(text, key, level=outline_level)
+        self.y -= size + 10
+
+    def lines(self, *lines: str, font: str = "Helvetica") -> None:
+        self.canvas.setFont(font, 11)
+        for line in lines:
+            self.canvas.drawString(72, self.y, line)
+            self.y -= 14
+        self.y -= 10  # paragraph spacing
+
+    def save(self) -> None:
+        self.canvas.save()
+
+
+@pytest.fixture
+def manual_pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "dw200.pdf"
+    pdf = _PdfWriter(path, pages=4)
+    pdf.new_page()
+    pdf.lines("Contents")
+    pdf.lines("Cleaning ........................ 2", "Storage ......................... 4")
+    pdf.new_page()
+    pdf.heading("Cleaning", 18, outline_level=0)
+    pdf.heading("Filter", 14, outline_level=1)
+    pdf.lines("Remove the filter every week. Regular main-", "tenance keeps the pump running.")
+    pdf.lines("1. Turn the filter anticlockwise.")
+    pdf.lines("2. Rinse it under running water.")
+    pdf.lines("WARNING: Disconnect power before servicing.")
+    pdf.new_page()
+    pdf.lines("Cleaning")  # the chapter title repeated at the top of the page
+    pdf.heading("Spray arms", 14, outline_level=1)
+    pdf.lines("清洁喷淋臂时请先断开电源，然后取下喷", "淋臂并用清水冲洗。", font="STSong-Light")
+    pdf.new_page()
+    pdf.heading("Storage", 18, outline_level=0)
+    pdf.lines("Leave the door ajar when the machine", "is not in use.")
+    pdf.save()
+    return path
+
+
+def test_pdf_sections_come_from_the_outline_with_their_pages(manual_pdf: Path) -> None:
+    chunks = chunks_of(manual_pdf)
+    assert [(c.section, c.page) for c in chunks] == [
+        ("Cleaning > Filter", 2), ("Cleaning > Spray arms", 3), ("Storage", 4)
+    ]
+
+
+def test_pdf_text_has_no_header_footer_page_numbers_or_toc(manual_pdf: Path) -> None:
+    text = "\n".join(c.text for c in chunks_of(manual_pdf))
+    assert HEADER not in text and "Page " not in text and "....." not in text
+    assert "Contents" not in text
+    assert "Cleaning" not in text  # the repeated chapter title is gone; the section keeps it
+
+
+def test_pdf_lines_are_rejoined_into_paragraphs(manual_pdf: Path) -> None:
+    blocks = kinds_and_texts(manual_pdf)
+    assert ("paragraph", "Remove the filter every week. Regular maintenance keeps the pump running.") in blocks
+    assert ("paragraph", "清洁喷淋臂时请先断开电源，然后取下喷淋臂并用清水冲洗。") in blocks
+    assert ("step", "1. Turn the filter anticlockwise.") in blocks
+    assert ("warning", "WARNING: Disconnect power before servicing.") in blocks
+    assert ("paragraph", "Leave the door ajar when the machine is not in use.") in blocks
+
+
+def test_pdf_steps_and_warning_stay_in_one_chunk(manual_pdf: Path) -> None:
+    filter_chunk = chunks_of(manual_pdf, max_tokens=40)
+    steps = "1. Turn the filter anticlockwise.\n2. Rinse it under running water.\nWARNING: Disconnect power"
+    assert any(steps in c.text for c in filter_chunk)
+
+
+def test_pdf_without_outline_takes_headings_from_font_size(tmp_path: Path) -> None:
+    path = tmp_path / "sizes.pdf"
+    pdf = _PdfWriter(path, pages=2)
+    pdf.new_page()
+    pdf.heading("Dishwasher Care", 20)
+    pdf.heading("Filter", 14)
+    pdf.lines("Rinse the filter weekly.")
+    pdf.new_page()
+    pdf.heading("Dishwasher Care", 20)  # repeated on every page by the converter
+    pdf.lines("Dry it in the shade.")
+    pdf.heading("Door seal", 14)
+    pdf.lines("Wipe the seal.")
+    pdf.save()
+    chunks = chunks_of(path)
+    assert [(c.section, c.text, c.page) for c in chunks] == [
+        ("Dishwasher Care > Filter", "Rinse the filter weekly.\nDry it in the shade.", 1),
+        ("Dishwasher Care > Door seal", "Wipe the seal.", 2),
+    ]
+
+
+def test_corrupt_pdf_is_a_load_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + os.urandom(4096))
+    with pytest.raises(LoadError, match="broken.pdf"):
+        load_document(path, path.name)
+
+
+def test_password_protected_pdf_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "locked.pdf"
+    pdf = _PdfWriter(path, pages=1, encrypt=StandardEncryption("secret", ownerPassword="owner"))
+    pdf.new_page()
+    pdf.lines("Secret text.")
+    pdf.save()
+    with pytest.raises(LoadError, match=r"locked\.pdf.*password"):
+        load_document(path, path.name)
+
+
+def test_pdf_encrypted_only_against_editing_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "owner.pdf"
+    pdf = _PdfWriter(path, pages=1, encrypt=StandardEncryption("", ownerPassword="owner", canModify=0))
+    pdf.new_page()
+    pdf.lines("Readable text.")
+    pdf.save()
+    assert ("paragraph", "Readable text.") in kinds_and_texts(path)
+
+
+def test_scanned_pdf_without_text_layer_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "scan.pdf"
+    drawing = canvas.Canvas(str(path), pagesize=A4)
+    drawing.rect(72, 72, 300, 400, fill=1)
+    drawing.save()
+    with pytest.raises(LoadError, match=r"scan\.pdf.*no text layer"):
+        load_document(path, path.name)
+
+
+# ---- DOCX ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manual_docx(tmp_path: Path) -> Path:
+    document = Document()
+    document.add_heading("Espresso Machine Care", level=0)
+    document.add_heading("Descaling", level=1)
+    document.add_paragraph("Descale every month in hard-water areas.")
+    document.add_paragraph().add_run("Before you start").bold = True
+    document.add_paragraph("Empty the drip tray.", style="List Number")
+    document.add_paragraph("Fill the tank with descaler.", style="List Number")
+    document.add_paragraph("Wear gloves.", style="List Bullet")
+    table = document.add_table(rows=3, cols=2)
+    for i, row in enumerate([("Water hardness", "Interval"), ("Soft", "3 months"), ("Hard", "1 month")]):
+        for j, value in enumerate(row):
+            table.cell(i, j).text = value
+    document.add_paragraph("Rinse twice after descaling.")
+    document.add_heading("Milk system", level=1)
+    document.styles.add_style("标题 2", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("清洁奶泡管", style="标题 2")
+    document.add_paragraph("注意：蒸汽很烫。")
+    document.add_paragraph("Purge the wand.", style="List Number")
+    path = tmp_path / "espresso.docx"
+    document.save(str(path))
+    return path
+
+
+def test_docx_blocks_follow_styles_and_keep_tables_in_place(manual_docx: Path) -> None:
+    assert kinds_and_texts(manual_docx) == [
+        ("heading", "Espresso Machine Care"),
+        ("heading", "Descaling"),
+        ("paragraph", "Descale every month in hard-water areas."),
+        ("paragraph", "Before you start"),  # bold but not heading-styled: not a heading
+        ("step", "1. Empty the drip tray."),
+        ("step", "2. Fill the tank with descaler."),
+        ("step", "- Wear gloves."),
+        ("table", "Water hardness | Interval\nSoft | 3 months\nHard | 1 month"),
+        ("paragraph", "Rinse twice after descaling."),
+        ("heading", "Milk system"),
+        ("heading", "清洁奶泡管"),
+        ("warning", "注意：蒸汽很烫。"),
+        ("step", "1. Purge the wand."),
+    ]
+
+
+def test_docx_section_paths_include_title_and_chinese_headings(manual_docx: Path) -> None:
+    sections = {c.section for c in chunks_of(manual_docx)}
+    assert sections == {
+        "Espresso Machine Care > Descaling",
+        "Espresso Machine Care > Milk system > 清洁奶泡管",
+    }
+
+
+def test_corrupt_docx_is_a_load_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.docx"
+    path.write_bytes(b"PK\x03\x04" + os.urandom(512))
+    with pytest.raises(LoadError, match=r"bad\.docx"):
+        load_document(path, path.name)
+
+
+# ---- HTML ---------------------------------------------------------------------------------------
+
+
+def test_html_keeps_content_and_drops_page_chrome(tmp_path: Path) -> None:
+    path = tmp_path / "oven.html"
+    path.write_text(
+        """<!DOCTYPE html><html><head><title>Oven</title><style>p{color:red}</style></head><body>
+        <header><a href="/">Home</a> | <a href="/shop">Shop</a></header>
+        <nav><ul><li>Menu item</li></ul></nav>
+        <main>
+        <h1>Oven Care &amp; Cleaning</h1>
+        <p>Clean at 40&deg;C&nbsp;or below.<br>Never use abrasive pads.</p>
+        <div class="callout callout-warning"><p><strong>Warning:</strong> Switch off at the mains.</p></div>
+        <h2>Steps</h2>
+        <ol><li>Remove the racks.</li><li>Wipe with <em>warm</em> soapy water.<ul><li>Use a soft cloth</li></ul></li></ol>
+        <table><tr><th>Part</th><th>Method</th></tr><tr><td>Door</td><td>Glass cleaner</td></tr></table>
+        <aside>The door glass can be removed.</aside>
+        <aside class="sidebar-nav"><a href="#">Related products</a></aside>
+        <script>track()</script>
+        </main>
+        <footer>© 2024 ACME</footer></body></html>""",
+        encoding="utf-8",
+    )
+    assert kinds_and_texts(path) == [
+        ("heading", "Oven Care & Cleaning"),
+        ("paragraph", "Clean at 40°C or below.\nNever use abrasive pads."),
+        ("warning", "Warning: Switch off at the mains."),
+        ("heading", "Steps"),
+        ("step", "1. Remove the racks."),
+        ("step", "2. Wipe with warm soapy water."),
+        ("step", "- Use a soft cloth"),
+        ("table", "Part | Method\nDoor | Glass cleaner"),
+        ("warning", "The door glass can be removed."),
+    ]
+    assert {c.section for c in chunks_of(path)} == {"Oven Care & Cleaning", "Oven Care & Cleaning > Steps"}
+
+
+# ---- Markdown and text --------------------------------------------------------------------------
+
+
+def test_markdown_structure_and_inline_syntax(tmp_path: Path) -> None:
+    path = tmp_path / "kettle.md"
+    path.write_text(
+        """Kettle Care
+===========
+
+Descale with **citric acid**, see [the FAQ](https://x.test/faq) and ![photo](k.png) below.
+Wrapped line
+第二行
+中文
+
+## Descaling
+
+1. Fill with *water*
+   and acid.
+2. Boil once.
+   - Let it cool
+
+> **Caution:** hot steam.
+> Keep the lid closed.
+
+| Hardness | Interval |
+|----------|----------|
+| Soft | 3 months |
+
+```
+code line 1
+code line 2
+```
+""",
+        encoding="utf-8",
+    )
+    assert kinds_and_texts(path) == [
+        ("heading", "Kettle Care"),
+        ("paragraph", "Descale with citric acid, see the FAQ and below. Wrapped line 第二行中文"),
+        ("heading", "Descaling"),
+        ("step", "1. Fill with water and acid."),
+        ("step", "2. Boil once."),
+        ("step", "- Let it cool"),
+        ("warning", "Caution: hot steam. Keep the lid closed."),
+        ("table", "Hardness | Interval\nSoft | 3 months"),
+        ("paragraph", "code line 1\ncode line 2"),
+    ]
+
+
+def test_gb18030_chinese_text_loads(tmp_path: Path) -> None:
+    path = tmp_path / "洗碗机.txt"
+    text = "洗碗机保养手册\n\n第一章 日常清洁\n\n每次使用后请清洁过滤网。过滤网位于底部，\n取出后用清水冲洗。\n\n1. 逆时针旋转过滤网。\n2. 用软刷清洁。\n\n注意：\n清洁前请断开电源。\n"
+    path.write_bytes(text.encode("gb18030"))
+    assert kinds_and_texts(path) == [
+        ("heading", "洗碗机保养手册"),
+        ("heading", "第一章 日常清洁"),
+        ("paragraph", "每次使用后请清洁过滤网。过滤网位于底部，取出后用清水冲洗。"),
+        ("step", "1. 逆时针旋转过滤网。"),
+        ("step", "2. 用软刷清洁。"),
+        ("warning", "注意：清洁前请断开电源。"),
+    ]
+    assert chunks_of(path)[0].section == "洗碗机保养手册 > 第一章 日常清洁"
+
+
+def test_a_few_gb18030_characters_are_not_mistaken_for_big5(tmp_path: Path) -> None:
+    path = tmp_path / "short.txt"
+    path.write_bytes("清洁保养".encode("gb18030"))
+    assert kinds_and_texts(path) == [("heading", "清洁保养")]  # a lone short line is the title
+
+
+def test_binary_data_in_a_text_file_is_a_load_error(tmp_path: Path) -> None:
+    path = tmp_path / "data.txt"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(LoadError, match=r"data\.txt.*encoding"):
+        load_document(path, path.name)
+
+
+# ---- errors common to all formats ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", sorted(SUPPORTED_SUFFIXES))
+def test_an_empty_file_is_a_load_error_naming_it(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"empty{suffix}"
+    path.write_bytes(b"")
+    with pytest.raises(LoadError, match=rf"empty\{suffix}: the file is empty"):
+        load_document(path, f"guides/empty{suffix}")
+
+
+def test_whitespace_only_text_has_no_text(tmp_path: Path) -> None:
+    path = tmp_path / "blank.md"
+    path.write_text(" \n\n\t\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"blank\.md: no text"):
+        load_document(path, path.name)
+
+
+def test_unsupported_and_missing_files(tmp_path: Path) -> None:
+    odd = tmp_path / "manual.xlsx"
+    odd.write_bytes(b"x")
+    with pytest.raises(LoadError, match=r"manual\.xlsx: unsupported file type '\.xlsx'"):
+        load_document(odd, odd.name)
+    with pytest.raises(LoadError, match=r"gone\.pdf: cannot read"):
+        load_document(tmp_path / "gone.pdf", "gone.pdf")
+
+
+def test_the_message_names_the_file_even_when_the_source_is_another_name(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    with pytest.raises(LoadError, match=r"^guide-42 \(empty\.txt\): the file is empty$"):
+        load_document(path, "guide-42")
+
+
+def test_every_block_kind_is_a_known_kind(manual_pdf: Path, manual_docx: Path) -> None:
+    for path in (manual_pdf, manual_docx):
+        assert {b.kind for b in load_document(path, path.name).blocks} <= set(BlockKind)

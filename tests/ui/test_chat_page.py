@@ -1,0 +1,160 @@
+"""The chat page driven through Streamlit's AppTest over a tiny real knowledge base (extractive mode)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import APP, APP_TIMEOUT_S, plain
+from fake_llm import Fault, FakeLLM
+from streamlit.testing.v1 import AppTest
+
+from rag_app.feedback import FeedbackStore
+
+
+def ask(page: AppTest, question: str) -> AppTest:
+    page.chat_input[0].set_value(question)
+    return page.run()
+
+
+def answers(page: AppTest) -> list[str]:
+    return [plain(m.markdown[0].value) for m in page.chat_message if m.name == "assistant"]
+
+
+def guide_list(page: AppTest) -> str:
+    return "\n".join(plain(m.value) for m in page.sidebar.markdown)
+
+
+def test_answer_streams_with_citations_and_highlighted_passages(page: AppTest) -> None:
+    ask(page, "帐篷怎么清洁？")
+
+    assert not page.exception
+    assert [m.name for m in page.chat_message] == ["user", "assistant"]
+    assert "漂白剂" in answers(page)[0] and "[1]" in answers(page)[0]
+    labels = [plain(e.label) for e in page.expander]
+    assert labels and labels[0].startswith("[1] tent_zh.md › 山岭 2 人帐篷保养指南 > 清洁")
+    passage = page.expander[0].markdown[0].value
+    assert ":orange-background[" in passage and "帐篷" in passage
+    facts = plain(page.expander[0].caption[0].value)
+    assert "指南: tent_zh.md" in facts and "章节: 山岭 2 人帐篷保养指南 > 清洁" in facts
+
+
+def test_follow_up_keeps_the_topic(page: AppTest) -> None:
+    ask(page, "帐篷怎么清洁？")
+    ask(page, "那收纳呢？")
+
+    assert [m.name for m in page.chat_message] == ["user", "assistant"] * 2
+    assert "完全干燥后再收纳" in answers(page)[1]
+    assert any("收纳" in plain(e.label) for e in page.chat_message[3].expander)
+
+
+def test_follow_up_sends_the_conversation_to_the_llm(rag_env: Path, fake_llm: FakeLLM,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.base_url)
+    monkeypatch.setenv("LLM_MODEL", "fake")
+    fake_llm.reply("用温水和中性皂液擦洗 [1]", "帐篷应该怎么收纳？", "帐篷必须完全干燥后再收纳 [1]")
+    page = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S).run()
+
+    ask(page, "帐篷怎么清洁？")
+    ask(page, "那收纳呢？")
+
+    assert answers(page) == ["用温水和中性皂液擦洗 [1]", "帐篷必须完全干燥后再收纳 [1]"]
+    condense, answer = fake_llm.chat_requests[1:]
+    assert "帐篷怎么清洁？" in json.dumps(condense["messages"], ensure_ascii=False)
+    assert any(m["role"] == "assistant" and "中性皂液" in m["content"] for m in answer["messages"])
+    assert "LLM fake" in "\n".join(c.value for c in page.sidebar.caption)
+
+
+def test_llm_failure_shows_the_notice_and_quotes(rag_env: Path, fake_llm: FakeLLM,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.base_url)
+    monkeypatch.setenv("LLM_MODEL", "fake")
+    monkeypatch.setenv("LLM_MAX_RETRIES", "0")
+    fake_llm.reply(Fault.ERROR_500)
+    page = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S).run()
+
+    ask(page, "How do I clean the burner?")
+
+    assert "HTTP 500" in page.chat_message[1].warning[0].value
+    assert "brass brush" in answers(page)[0]
+
+
+def test_off_topic_question_is_refused_with_suggestions(page: AppTest) -> None:
+    ask(page, "How do I bake sourdough bread?")
+
+    assert "The guides don't cover this." in answers(page)[0]
+    assert not page.expander
+    suggestion = plain(page.chat_message[1].info[0].value)
+    assert "可以问问" in suggestion and "stove_en.md" in suggestion and "tent_zh.md" in suggestion
+
+
+def test_uploaded_guide_is_ingested_once_and_listed(page: AppTest) -> None:
+    guide = "# Boot care\n\n## Drying\nDry wet boots at room temperature, never next to a fire.\n"
+    page.sidebar.file_uploader[0].upload("boots_en.md", guide.encode(), "text/markdown")
+    page.run()
+
+    assert "boots_en.md · 1 个片段" in guide_list(page)
+    assert "3 份指南" in guide_list(page)
+    assert "boots_en.md：已入库" in plain(page.sidebar.success[0].value)
+    page.run()  # a rerun keeps the file in the widget without ingesting it again ("unchanged")
+    assert "boots_en.md：已入库" in plain(page.sidebar.success[0].value)
+
+
+def test_corrupt_upload_is_reported_by_name(page: AppTest) -> None:
+    before = guide_list(page)
+    page.sidebar.file_uploader[0].upload("broken.pdf", b"%PDF-1.4 not really a pdf", "application/pdf")
+    page.run()
+
+    error = plain(page.sidebar.error[0].value)
+    assert error.startswith("broken.pdf：入库失败") and "cannot parse" in error
+    assert guide_list(page) == before
+
+
+def test_thumbs_down_lands_in_sqlite_and_in_the_export(page: AppTest, rag_env: Path) -> None:
+    ask(page, "帐篷怎么清洁？")
+    page.feedback[0].set_value(0).run()
+
+    store = FeedbackStore(rag_env / "feedback.sqlite3")
+    assert store.counts() == {"up": 0, "down": 1}
+    assert "👎 1" in page.sidebar.caption[-1].value
+    assert not page.sidebar.get("download_button")[0].disabled
+    exported = io.StringIO()
+    assert store.export_qa(exported) == 1
+    item = json.loads(exported.getvalue())
+    assert item["question"] == "帐篷怎么清洁？" and item["answer"] is None
+    assert item["source"] == "tent_zh.md" and item["section"] == "去除污渍" and item["page"] is None
+
+    page.feedback[0].set_value(1).run()  # a changed mind replaces the rating
+    assert store.counts() == {"up": 1, "down": 0}
+
+
+def test_new_conversation_and_passage_count(page: AppTest) -> None:
+    page.sidebar.slider[0].set_value(1).run()
+    ask(page, "帐篷怎么清洁？")
+    assert len(page.expander) == 1
+
+    page.sidebar.button[0].click().run()
+    assert not page.chat_message
+
+
+def test_guide_removal_needs_confirmation(page: AppTest) -> None:
+    page.sidebar.selectbox[0].select("stove_en.md").run()
+    page.sidebar.button[1].click().run()
+    assert "stove_en.md" in guide_list(page)
+    assert "stove_en.md（2 个片段）" in plain(page.sidebar.warning[0].value)
+
+    next(b for b in page.sidebar.button if b.label == "确认删除").click().run()
+
+    assert "stove_en.md" not in guide_list(page)
+    assert "已删除 stove_en.md" in plain(page.sidebar.success[0].value)
+
+
+def test_labels_follow_the_language_switch(rag_env: Path) -> None:
+    page = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S).run()
+    assert page.title[0].value == "Care guide assistant"  # no browser locale: English
+
+    page.sidebar.radio[0].set_value("zh").run()
+    assert page.title[0].value == "保养指南问答"
+    assert page.chat_input[0].placeholder.startswith("请输入问题")
