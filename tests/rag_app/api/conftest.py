@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from api_server import BIN, GUIDE_EN, GUIDE_ZH, Server, clean_env
 
+
 @pytest.fixture(scope="session")
 def seeded_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A RAG_DATA_DIR holding the two guides, ingested once by the real `rag-ingest`."""

@@ -12,7 +12,7 @@ import httpx
 import openai
 import pytest
 from api_server import EN_QUESTION, Server
-from fake_llm import SLOW_S, Fault, FakeLLM
+from fake_llm import SLOW_S, FakeLLM, Fault
 
 pytestmark = pytest.mark.server
 

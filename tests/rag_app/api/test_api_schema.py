@@ -11,13 +11,8 @@ from api_server import BIN, Server, clean_env
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
-CHECKS = ",".join([
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-])
+CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
+          "response_schema_conformance")
 
 
 @pytest.mark.parametrize("authorized", [True, False], ids=["with-key", "without-key"])
@@ -26,9 +21,9 @@ def test_openapi_schema_holds(start_server: Callable[..., Server], tmp_path: Pat
     headers = ["-H", "Authorization: Bearer schema-key"] if authorized else []
     done = subprocess.run(
         [str(BIN / "schemathesis"), "run", server.url + "/openapi.json", *headers, "--checks", CHECKS,
-         "--max-examples", "30", "--phases", "examples,coverage,fuzzing", "--seed", "1", "--workers", "2",
+         "--max-examples", "30", "--phases", "examples,coverage,fuzzing", "--seed", "1", "--workers", "1",
          "--request-timeout", "60", "--suppress-health-check", "too_slow", "--no-shrink"],
-        cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=540,
+        cwd=tmp_path, env=clean_env(), check=False, capture_output=True, text=True, timeout=540,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert "Traceback" not in server.log()
