@@ -7,6 +7,7 @@ import json
 import sys
 
 from rag_app.answer import Answer
+from rag_app.api.schemas import Source, ask_response
 from rag_app.assistant import Assistant
 from rag_app.errors import user_errors
 from rag_app.settings import Settings
@@ -37,7 +38,7 @@ def ask_main(argv: list[str] | None = None) -> int:
         if args.retrieve_only:
             passages = assistant.retrieve(args.question, args.k)
             if args.json:
-                print(json.dumps([_passage(p) for p in passages], ensure_ascii=False))
+                print(json.dumps([Source.from_document(p).model_dump() for p in passages], ensure_ascii=False))
             else:
                 for number, doc in enumerate(passages, start=1):
                     meta = doc.metadata
@@ -45,7 +46,7 @@ def ask_main(argv: list[str] | None = None) -> int:
                     print("    " + doc.page_content.replace("\n", "\n    "))
             return 0
         if args.json:
-            print(json.dumps(assistant.ask(args.question, k=args.k).to_dict(), ensure_ascii=False))
+            print(json.dumps(ask_response(assistant.ask(args.question, k=args.k), None), ensure_ascii=False))
             return 0
         final: Answer | None = None
         for item in assistant.stream(args.question, k=args.k):
@@ -61,14 +62,6 @@ def ask_main(argv: list[str] | None = None) -> int:
     if final.sources:
         print("\n" + format_citations(final))
     return 0
-
-
-def _passage(doc: object) -> dict[str, object]:
-    from langchain_core.documents import Document
-
-    assert isinstance(doc, Document)
-    meta = doc.metadata
-    return {k: meta.get(k) for k in ("id", "source", "section", "page", "score")} | {"text": doc.page_content}
 
 
 def serve_main(argv: list[str] | None = None) -> int:

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     max_history_turns: int = 20
     max_upload_bytes: int = 20 * 1024 * 1024
-    shutdown_timeout_s: float = Field(30.0, ge=0)  # on SIGTERM, how long requests in flight may finish
+    shutdown_timeout_s: int = Field(30, ge=0)  # on SIGTERM, how long requests in flight may finish
 
     @field_validator("chroma_host", "openai_api_key", "openai_base_url", "llm_model", "rag_api_keys",
                      "reranker_model", "embedding_base_url", "embedding_api_key", mode="before")

@@ -10,7 +10,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -89,17 +89,20 @@ def _split(messages: list[ChatMessage], max_history: int) -> tuple[str, list[dic
     """
     last = messages[-1]
     if last.role != "user":
-        raise ApiError(422, "invalid_request", f"messages[{len(messages) - 1}].role: the last message must be "
-                       f"the user's question, not '{last.role}'")
-    earlier = [{"role": m.role, "content": m.text()} for m in messages[:-1] if m.role in ("user", "assistant")]
+        raise ApiError(422, "invalid_request", f"messages[{len(messages) - 1}].role: the last message "
+                       f"must be the user's question, not '{last.role}'")
+    earlier = [{"role": m.role, "content": m.text()} for m in messages[:-1]
+               if m.role in ("user", "assistant")]
     return last.text(), earlier[-max_history:] if max_history else []
 
 
-async def _events(svc: Service, turn: Turn, stream: Iterator[str | Answer], model: str) -> AsyncIterator[bytes]:
+async def _events(svc: Service, turn: Turn, stream: Iterator[str | Answer],
+                  model: str) -> AsyncIterator[bytes]:
     """SSE chunks of the answer as the Assistant yields it (each step in a worker thread)."""
     completion_id, created = _completion_id(), int(time.time())
 
-    def chunk(delta: dict[str, str], finish_reason: str | None = None, extras: AnswerExtras | None = None) -> bytes:
+    def chunk(delta: dict[str, str], finish_reason: str | None = None,
+              extras: AnswerExtras | None = None) -> bytes:
         payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
         return _event(payload | (extras.model_dump() if extras else {}))
@@ -125,7 +128,8 @@ async def _events(svc: Service, turn: Turn, stream: Iterator[str | Answer], mode
         log.exception("answer stream failed")
         yield _event({"error": {"code": "internal_error", "message": "internal error while answering"}})
     finally:
-        stream.close()
+        if isinstance(stream, Generator):  # a client that went away: let the LLM call go too
+            stream.close()
 
 
 def _catch_up(streamed: str, final: Answer) -> str:

@@ -21,6 +21,8 @@ from rag_app.api.errors import error_response
 REQUEST_ID_HEADER = "X-Request-ID"
 _CLIENT_ID = re.compile(r"^[\w.:\-]{1,128}$")  # anything else could forge log lines
 
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 log = logging.getLogger("rag_app.api")
 access_log = logging.getLogger("rag_app.api.access")
@@ -40,7 +42,7 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
+        "formatters": {"plain": {"format": LOG_FORMAT}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
                                 "filters": ["request_id"], "formatter": "plain"}},
         "loggers": {name: {"handlers": ["stderr"], "level": level, "propagate": False}

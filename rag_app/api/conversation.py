@@ -41,8 +41,8 @@ async def open_turn(svc: Service, question: str, session_id: str | None,
         return Turn(question, list(history), None)
     stored = await run_in_threadpool(svc.sessions.history, session_id)
     if stored is None:
-        raise ApiError(404, "session_not_found", f"session_id: no session '{session_id}' (unknown, or expired "
-                       f"after {settings.session_ttl_s} s unused); omit session_id to start a new one")
+        raise ApiError(404, "session_not_found", f"session_id: no session '{session_id}' (unknown, or "
+                       f"expired after {settings.session_ttl_s} s unused); omit it to start a new one")
     return Turn(question, stored, session_id)
 
 

@@ -32,7 +32,7 @@ _UPLOAD_BODY: dict[str, Any] = {
             "required": ["file"],
             "properties": {"file": {
                 "type": "string", "format": "binary",
-                "description": "one guide: " + ", ".join(sorted(SUPPORTED_SUFFIXES)) + "; at most MAX_UPLOAD_BYTES",
+                "description": f"one guide ({', '.join(sorted(SUPPORTED_SUFFIXES))}), up to MAX_UPLOAD_BYTES",
             }},
         }}},
     }
@@ -55,8 +55,8 @@ async def upload_document(request: Request, assistant: ReadyAssistant) -> Upload
     filename, content = await _read_upload(request, svc.settings.max_upload_bytes)
     source = upload_source(filename)
     if Path(source).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ApiError(400, "unsupported_file_type", f"file: '{filename}' is not a supported type; upload one of "
-                       + ", ".join(sorted(SUPPORTED_SUFFIXES)))
+        raise ApiError(400, "unsupported_file_type", f"file: '{filename}' is not a supported type; upload "
+                       f"one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")
     async with svc.write_lock:
         report = await run_in_threadpool(assistant.ingest_upload, filename, content)
     if report.files_failed:

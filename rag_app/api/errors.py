@@ -38,7 +38,8 @@ _MAX_LISTED_ERRORS = 5
 class ApiError(Exception):
     """An expected failure, answered with its status and a message for the caller."""
 
-    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str,
+                 headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -46,7 +47,8 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, code: str, message: str,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
@@ -88,7 +90,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if broken is not None:
         position = broken["loc"][-1] if len(broken["loc"]) > 1 else "?"
         reason = (broken.get("ctx") or {}).get("error", "invalid JSON")
-        return error_response(400, "malformed_json", f"request body: not valid JSON ({reason} at character {position})")
+        return error_response(400, "malformed_json",
+                              f"request body: not valid JSON ({reason} at character {position})")
     listed = "; ".join(f"{_field(e['loc'])}: {e['msg']}" for e in errors[:_MAX_LISTED_ERRORS])
     more = f" (and {len(errors) - _MAX_LISTED_ERRORS} more)" if len(errors) > _MAX_LISTED_ERRORS else ""
     return error_response(422, "invalid_request", listed + more)

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rag_app.api.errors import error_response
 
 JSON_BODY_LIMIT = 1024 * 1024
+_JSON_BODY_MESSAGE = f"request body: larger than the limit of {JSON_BODY_LIMIT} bytes"
 
 
 class BodyLimitMiddleware:
@@ -30,9 +31,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit, message = self.limits.get(
-            scope["path"], (JSON_BODY_LIMIT, f"request body: larger than the limit of {JSON_BODY_LIMIT} bytes")
-        )
+        limit, message = self.limits.get(scope["path"], (JSON_BODY_LIMIT, _JSON_BODY_MESSAGE))
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await error_response(413, "too_large", message)(scope, receive, send)

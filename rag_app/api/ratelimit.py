@@ -29,6 +29,7 @@ class RateLimiter:
             self._buckets[client] = (tokens, now)
             return (1.0 - tokens) / rate
         if len(self._buckets) > _MAX_IDLE_BUCKETS:  # clients without keys are many: forget the idle ones
-            self._buckets = {c: b for c, b in self._buckets.items() if b[0] + (now - b[1]) * rate < self.per_minute}
+            self._buckets = {c: (tokens_then, then) for c, (tokens_then, then) in self._buckets.items()
+                             if tokens_then + (now - then) * rate < self.per_minute}
         self._buckets[client] = (tokens - 1.0, now)
         return 0.0

@@ -123,7 +123,8 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
         {"model": "guides", "messages": [{"role": "user", "content": "How do I descale the kettle?"}]},
-        {"model": "guides", "stream": True, "messages": [{"role": "user", "content": "保温杯有异味怎么办？"}]},
+        {"model": "guides", "stream": True,
+         "messages": [{"role": "user", "content": "保温杯有异味怎么办？"}]},
     ]})
 
     model: str | None = Field(None, description="echoed back; any name works")

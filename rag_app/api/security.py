@@ -50,8 +50,8 @@ async def authorize(
         for key in keys:
             known |= hmac.compare_digest(given, key.encode())
         if not known:
-            raise ApiError(401, "unauthorized", "missing or unknown API key: send `Authorization: Bearer <key>` "
-                           "with one of RAG_API_KEYS", headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError(401, "unauthorized", "missing or unknown API key: send `Authorization: Bearer "
+                           "<key>` with one of RAG_API_KEYS", headers={"WWW-Authenticate": "Bearer"})
         client = "key:" + hashlib.sha256(given).hexdigest()
     else:
         client = "ip:" + (request.client.host if request.client else "unknown")

@@ -29,7 +29,8 @@ WARNING: Unplug the kettle and let it cool before cleaning the base or the power
 
 ## Filter
 
-The mesh filter in the spout catches limescale flakes. Slide it out and brush it under running water once a month.
+The mesh filter in the spout catches limescale flakes. Slide it out and brush it under running water
+once a month.
 """
 
 GUIDE_ZH = """# 保温杯保养指南

@@ -25,15 +25,17 @@ def seeded_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (guides / "kettle_care_en.md").write_text(GUIDE_EN, encoding="utf-8")
     (guides / "bottle_care_zh.md").write_text(GUIDE_ZH, encoding="utf-8")
     data = root / "data"
-    done = subprocess.run([str(BIN / "rag-ingest"), str(guides), "--json"], cwd=root, capture_output=True,
-                          text=True, env=clean_env(RAG_DATA_DIR=str(data)), timeout=300)
+    done = subprocess.run([str(BIN / "rag-ingest"), str(guides), "--json"], cwd=root, check=False,
+                          capture_output=True, text=True, env=clean_env(RAG_DATA_DIR=str(data)), timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1])["files_ingested"] == 2
     return data
 
 
 @pytest.fixture(scope="module")
-def start_server(seeded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+def start_server(
+    seeded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Server]]:
     """`start_server(keys=(...), ready=True, **SETTINGS)` -> a running Server, stopped after the module."""
     servers: list[Server] = []
 

@@ -95,7 +95,8 @@ def test_limits(http: httpx.Client) -> None:
     assert_error(http.post("/v1/ask", json={"question": "x" * 2001}), 422, "question_too_long", "2000")
     assert http.post("/v1/ask", json={"question": "x" * 2000}).status_code == 200
     history = [{"role": "user", "content": "hi"}] * 21
-    assert_error(http.post("/v1/ask", json={"question": "q", "history": history}), 422, "history_too_long", "20")
+    too_long = http.post("/v1/ask", json={"question": "q", "history": history})
+    assert_error(too_long, 422, "history_too_long", "20")
     assert_error(http.post("/v1/ask", json={"question": "   "}), 422, names="question")
     big = {"question": "q", "history": [{"role": "user", "content": "x" * 1024 * 1024}]}
     assert_error(http.post("/v1/ask", json=big), 413, "too_large", "limit")
@@ -103,7 +104,8 @@ def test_limits(http: httpx.Client) -> None:
 
 def test_malformed_and_mistyped_requests(http: httpx.Client) -> None:
     headers = {"Content-Type": "application/json"}
-    assert_error(http.post("/v1/ask", content=b'{"question": ', headers=headers), 400, "malformed_json", "JSON")
+    broken = http.post("/v1/ask", content=b'{"question": ', headers=headers)
+    assert_error(broken, 400, "malformed_json", "JSON")
     assert_error(http.post("/v1/ask", json={"question": 42}), 422, "invalid_request", "question")
     assert_error(http.post("/v1/ask", json={}), 422, "invalid_request", "question")
     assert_error(http.post("/v1/ask", json={"question": "q", "k": 0}), 422, names="k")
@@ -117,7 +119,8 @@ def test_malformed_and_mistyped_requests(http: httpx.Client) -> None:
 def test_request_id_is_echoed_generated_and_logged(server: Server, http: httpx.Client) -> None:
     given = http.get("/healthz", headers={"X-Request-ID": "trace-abc.123"})
     assert given.headers["X-Request-ID"] == "trace-abc.123"
-    made = http.get("/healthz", headers={"X-Request-ID": "forged] INFO fake log line"}).headers["X-Request-ID"]
+    forged = http.get("/healthz", headers={"X-Request-ID": "forged] INFO fake log line"})
+    made = forged.headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made)
     error = http.post("/v1/ask", json={}, headers={"X-Request-ID": "trace-err-1"})
     assert error.headers["X-Request-ID"] == "trace-err-1"

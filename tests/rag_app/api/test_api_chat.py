@@ -52,7 +52,8 @@ def test_models_lists_the_knowledge_base(client: openai.OpenAI) -> None:
 
 def test_plain_completion_carries_sources(client: openai.OpenAI, fresh_llm: FakeLLM) -> None:
     completion = client.chat.completions.create(
-        model="guides", messages=[{"role": "system", "content": "Be nice."}, {"role": "user", "content": EN_QUESTION}]
+        model="guides",
+        messages=[{"role": "system", "content": "Be nice."}, {"role": "user", "content": EN_QUESTION}],
     )
     assert completion.object == "chat.completion"
     assert completion.choices[0].message.content == "Descale it with vinegar and water [1]."
@@ -65,11 +66,13 @@ def test_plain_completion_carries_sources(client: openai.OpenAI, fresh_llm: Fake
 
 
 def test_streamed_completion_ends_with_sources(client: openai.OpenAI, fresh_llm: FakeLLM) -> None:
-    stream = client.chat.completions.create(model="guides", messages=[{"role": "user", "content": EN_QUESTION}],
-                                            stream=True)
+    stream = client.chat.completions.create(
+        model="guides", messages=[{"role": "user", "content": EN_QUESTION}], stream=True
+    )
     chunks = list(stream)
     assert all(c.object == "chat.completion.chunk" for c in chunks)
-    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Descale it with vinegar and water [1]."
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert text == "Descale it with vinegar and water [1]."
     assert len(chunks) > 3  # the fake streams six characters a chunk, and so does the server
     last = chunks[-1]
     assert last.choices[0].finish_reason == "stop"
@@ -90,9 +93,11 @@ def test_raw_sse_ends_with_done(server: Server, fresh_llm: FakeLLM) -> None:
 def test_session_via_extra_body(client: openai.OpenAI, fresh_llm: FakeLLM) -> None:
     first = client.chat.completions.create(model="g", messages=[{"role": "user", "content": EN_QUESTION}])
     sid = extra(first)["session_id"]
-    fresh_llm.reply("How do I clean the kettle filter?", "Brush it monthly [1].")  # the rewrite, then the answer
+    # The rewritten question, then the answer.
+    fresh_llm.reply("How do I clean the kettle filter?", "Brush it monthly [1].")
     follow = client.chat.completions.create(
-        model="g", messages=[{"role": "user", "content": "And the filter?"}], extra_body={"session_id": sid, "k": 2}
+        model="g", messages=[{"role": "user", "content": "And the filter?"}],
+        extra_body={"session_id": sid, "k": 2},
     )
     assert extra(follow)["session_id"] == sid
     assert len(extra(follow)["sources"]) <= 2
@@ -120,15 +125,17 @@ def test_bad_requests(server: Server, client: openai.OpenAI) -> None:
 
 
 def test_long_conversations_are_trimmed_not_refused(client: openai.OpenAI, fresh_llm: FakeLLM) -> None:
-    messages: list[Any] = [{"role": "user" if n % 2 == 0 else "assistant", "content": f"turn {n}"} for n in range(40)]
+    messages: list[Any] = [{"role": "user" if n % 2 == 0 else "assistant", "content": f"turn {n}"}
+                           for n in range(40)]
     messages.append({"role": "user", "content": EN_QUESTION})
     assert client.chat.completions.create(model="g", messages=messages).choices[0].message.content
 
 
 def test_llm_dying_mid_stream_falls_back_to_quotes(client: openai.OpenAI, fresh_llm: FakeLLM) -> None:
     fresh_llm.reply(Fault.DROP)
-    chunks = list(client.chat.completions.create(model="g", messages=[{"role": "user", "content": EN_QUESTION}],
-                                                 stream=True))
+    chunks = list(client.chat.completions.create(
+        model="g", messages=[{"role": "user", "content": EN_QUESTION}], stream=True
+    ))
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert text.startswith("Partial")  # what was streamed before the LLM died...
     assert "[1]" in text  # ...then the quotes with their citations

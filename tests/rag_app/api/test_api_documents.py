@@ -1,4 +1,4 @@
-"""GET/POST/DELETE /v1/documents: uploads ingested at once, limits, and corrupt files leaving the store as it was."""
+"""GET/POST/DELETE /v1/documents: uploads ingested at once, limits, corrupt files leaving the store alone."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ GUIDE = """# Bike Chain Care
 
 ## Lubrication
 
-Wipe the chain with a dry rag, then put one drop of chain oil on every roller while turning the pedals backwards.
+Wipe the chain with a dry rag, then put one drop of chain oil on every roller while turning the pedals
+backwards.
 Wipe off the excess oil after five minutes so the chain does not collect dirt.
 """
 
@@ -54,7 +55,8 @@ def test_upload_is_ingested_at_once_then_deleted(http: httpx.Client) -> None:
     response = http.post("/v1/documents", files={"file": ("bike chain.md", GUIDE.encode(), "text/markdown")})
     assert response.status_code == 200, response.text
     result = response.json()
-    assert result["source"] == "bike_chain.md" and result["status"] == "ingested" and result["chunks_added"] > 0
+    assert result["source"] == "bike_chain.md" and result["status"] == "ingested"
+    assert result["chunks_added"] > 0
     assert documents(http)["bike_chain.md"] == result["chunks_added"]
     answer = http.post("/v1/ask", json={"question": "How do I oil the bike chain?"}).json()
     assert answer["sources"][0]["source"] == "bike_chain.md"
@@ -79,7 +81,8 @@ def test_pdf_upload_keeps_its_pages(http: httpx.Client) -> None:
     pdf.save()
     response = http.post("/v1/documents", files={"file": ("mower.pdf", buffer.getvalue(), "application/pdf")})
     assert response.status_code == 200, response.text
-    sources = http.post("/v1/ask", json={"question": "How often should I sharpen the mower blade?"}).json()["sources"]
+    answer = http.post("/v1/ask", json={"question": "How often should I sharpen the mower blade?"}).json()
+    sources = answer["sources"]
     assert sources[0]["source"] == "mower.pdf" and sources[0]["page"] == 1
     http.delete("/v1/documents/mower.pdf")
 
@@ -87,15 +90,16 @@ def test_pdf_upload_keeps_its_pages(http: httpx.Client) -> None:
 def test_corrupt_pdf_is_refused_by_name_and_the_store_is_unchanged(http: httpx.Client) -> None:
     before = documents(http)
     corrupt = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + bytes(range(256)) * 20
-    failure = error(http.post("/v1/documents", files={"file": ("broken.pdf", corrupt, "application/pdf")}), 422)
+    response = http.post("/v1/documents", files={"file": ("broken.pdf", corrupt, "application/pdf")})
+    failure = error(response, 422)
     assert failure["code"] == "unreadable_document" and "broken.pdf" in failure["message"]
     assert documents(http) == before
 
 
 def test_unsupported_type_and_missing_file(http: httpx.Client) -> None:
     before = documents(http)
-    failure = error(http.post("/v1/documents", files={"file": ("tool.exe", b"MZ\x90\x00", "application/octet-stream")}),
-                    400)
+    exe = ("tool.exe", b"MZ\x90\x00", "application/octet-stream")
+    failure = error(http.post("/v1/documents", files={"file": exe}), 400)
     assert failure["code"] == "unsupported_file_type" and "tool.exe" in failure["message"]
     assert "file" in error(http.post("/v1/documents", data={"note": "no file"}), 422)["message"]
     assert "file" in error(http.post("/v1/documents", files={"other": ("a.md", b"# A")}), 422)["message"]
@@ -111,7 +115,8 @@ def test_upload_limit(http: httpx.Client) -> None:
     big = error(http.post("/v1/documents", files={"file": ("big.md", b"# Big\n" + b"x" * 300_000)}), 413)
     assert big["code"] == "too_large" and "MAX_UPLOAD_BYTES" in big["message"]
     # Just over the limit: the body passes, the file does not.
-    over = error(http.post("/v1/documents", files={"file": ("over.md", b"# Over\n" + b"x" * UPLOAD_LIMIT)}), 413)
+    just_over = ("over.md", b"# Over\n" + b"x" * UPLOAD_LIMIT)
+    over = error(http.post("/v1/documents", files={"file": just_over}), 413)
     assert str(UPLOAD_LIMIT) in over["message"]
 
     # No Content-Length (chunked): counted while it streams in, refused once it outgrows the limit.
@@ -121,6 +126,7 @@ def test_upload_limit(http: httpx.Client) -> None:
             yield b"x" * 10_000
         yield b"\r\n--b--\r\n"
 
-    streamed = http.post("/v1/documents", content=chunked(), headers={"Content-Type": "multipart/form-data; boundary=b"})
+    streamed = http.post("/v1/documents", content=chunked(),
+                         headers={"Content-Type": "multipart/form-data; boundary=b"})
     assert error(streamed, 413)["code"] == "too_large"
     assert documents(http) == before

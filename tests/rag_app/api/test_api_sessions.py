@@ -20,7 +20,8 @@ def test_create_append_and_read_back(tmp_path: Path) -> None:
     store = SessionStore(tmp_path / "s.sqlite3", ttl_s=60, max_messages=20)
     sid = store.create([{"role": "user", "content": "你好"}])
     store.append(sid, [{"role": "assistant", "content": "hi [1]"}])
-    assert store.history(sid) == [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "hi [1]"}]
+    assert store.history(sid) == [{"role": "user", "content": "你好"},
+                                  {"role": "assistant", "content": "hi [1]"}]
     assert store.history("nope") is None
     # A second store on the same file (a restarted server) sees the same conversation.
     assert SessionStore(tmp_path / "s.sqlite3", ttl_s=60, max_messages=20).history(sid) is not None

@@ -1,0 +1,50 @@
+"""`rag-ask` as a user runs it: streamed, cited, in the question's language, and as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag_app.assistant import Assistant
+from rag_app.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, small_guides: Path) -> Path:
+    data = tmp_path / "data"
+    Assistant(Settings(rag_data_dir=data)).ingest([small_guides], progress=False)
+    return data
+
+
+def _rag_ask(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LLM_"))}
+    env["RAG_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-c", "from rag_app.cli import ask_main; raise SystemExit(ask_main())", *args],
+        capture_output=True, text=True, env=env, check=False,
+    )
+
+
+def test_answers_a_chinese_question_with_citations_under_it(data_dir: Path) -> None:
+    result = _rag_ask(data_dir, "帐篷上的树汁怎么去掉？")
+    assert result.returncode == 0, result.stderr
+    assert "以下内容摘自指南" in result.stdout and "矿物油" in result.stdout and "[1]" in result.stdout
+    assert "[1] tent_zh.md › 山岭 2 人帐篷保养指南 > 清洁 > 去除树汁" in result.stdout
+
+
+def test_json_is_the_api_object_and_off_topic_questions_are_refused(data_dir: Path) -> None:
+    result = _rag_ask(data_dir, "What is the capital of Australia?", "--json")
+    payload = json.loads(result.stdout)
+    assert set(payload) >= {"answer", "mode", "refused", "sources", "session_id"}
+    assert payload["refused"] is True and payload["mode"] == "extractive"
+    assert "don't cover" in payload["answer"]
+    answered = json.loads(_rag_ask(data_dir, "How do I clean the stove jet?", "--json", "--k", "2").stdout)
+    assert answered["refused"] is False and len(answered["sources"]) == 2
+    assert answered["sources"][0]["source"] == "stove_en.md"
