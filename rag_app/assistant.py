@@ -67,7 +67,8 @@ class Assistant:
             discover(paths), prune_roots=paths if prune else (), progress=progress, on_error=on_error
         )
 
-    def ingest_upload(self, filename: str, content: bytes, progress: bool = False) -> IngestReport:
+    def ingest_upload(self, filename: str, content: bytes, progress: bool = False,
+                      on_error: Callable[[str], None] | None = None) -> IngestReport:
         """Keep an uploaded guide under RAG_DATA_DIR/uploads and ingest it under its file name."""
         name = upload_source(filename)
         uploads = self.settings.rag_data_dir / "uploads"
@@ -76,7 +77,7 @@ class Assistant:
         staging = uploads / f".{name}.part"
         staging.write_bytes(content)
         staging.replace(target)
-        return self._ingestor().run([SourceFile(target, name)], progress=progress)
+        return self._ingestor().run([SourceFile(target, name)], progress=progress, on_error=on_error)
 
     def remove(self, source: str) -> int:
         removed = self._ingestor().remove(source)

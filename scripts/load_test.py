@@ -34,7 +34,8 @@ READY_TIMEOUT_S = 120.0
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True, help="an ingested RAG_DATA_DIR")
-    parser.add_argument("--qa", type=Path, default=Path("data/eval/qa.jsonl"), help="questions, one JSON a line")
+    parser.add_argument("--qa", type=Path, default=Path("data/eval/qa.jsonl"),
+                        help="questions, one JSON object a line")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--port", type=int, default=0, help="default: a free one")
@@ -45,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     # Blank beats a value in .env: no LLM, no keys.
     env = os.environ | dict.fromkeys(SETTINGS_TO_CLEAR, "")
     env |= {"RAG_DATA_DIR": str(args.data_dir), "RATE_LIMIT_PER_MINUTE": "1000000"}
-    server = subprocess.Popen([str(Path(sys.executable).with_name("rag-serve")), "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [str(Path(sys.executable).with_name("rag-serve")), "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         chunks = _wait_ready(url, server)
@@ -55,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     result = {"clients": args.clients, "chunks": chunks, "questions": len(questions)} | result
-    print(f"{result['requests']} requests in {result['seconds']} s from {args.clients} clients over {chunks} "
-          f"chunks: {result['requests_per_s']} req/s; latency p50 {result['p50_ms']} ms, p95 {result['p95_ms']} "
-          f"ms, p99 {result['p99_ms']} ms; {result['errors']} errors; server peak RSS {result['peak_rss_mb']} MB")
+    print(f"{result['requests']} requests in {result['seconds']} s from {args.clients} clients over "
+          f"{chunks} chunks: {result['requests_per_s']} req/s; latency p50 {result['p50_ms']} ms, "
+          f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms; {result['errors']} errors; "
+          f"server peak RSS {result['peak_rss_mb']} MB")
     print(json.dumps(result))
     return 1 if result["errors"] else 0
 

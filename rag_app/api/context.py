@@ -37,7 +37,7 @@ class RequestIdFilter(logging.Filter):
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:
-    """dictConfig for uvicorn: our loggers and uvicorn's, never the root logger."""
+    """dictConfig for uvicorn: ours, uvicorn's and pypdf's (broken uploads) loggers, never the root."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -46,7 +46,7 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
                                 "filters": ["request_id"], "formatter": "plain"}},
         "loggers": {name: {"handlers": ["stderr"], "level": level, "propagate": False}
-                    for name in ("rag_app", "ingest", "uvicorn")},
+                    for name in ("rag_app", "ingest", "uvicorn", "pypdf")},
     }
 
 

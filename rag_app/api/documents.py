@@ -6,6 +6,7 @@ the store as it was (the ingest pipeline only writes a file's chunks once all of
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from rag_app.api.schemas import DeleteResult, DocumentInfo, DocumentList, Upload
 from rag_app.api.security import authorize
 from rag_app.api.state import ReadyAssistant, service
 from rag_app.assistant import upload_source
+
+log = logging.getLogger(__name__)
 
 FORM_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and part headers around the file
 PATH = "/v1/documents"
@@ -58,7 +61,7 @@ async def upload_document(request: Request, assistant: ReadyAssistant) -> Upload
         raise ApiError(400, "unsupported_file_type", f"file: '{filename}' is not a supported type; upload "
                        f"one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")
     async with svc.write_lock:
-        report = await run_in_threadpool(assistant.ingest_upload, filename, content)
+        report = await run_in_threadpool(assistant.ingest_upload, filename, content, False, log.warning)
     if report.files_failed:
         raise ApiError(422, "unreadable_document", f"file: {'; '.join(report.errors)}; nothing was ingested")
     return UploadResult(source=source, status="ingested" if report.files_ingested else "unchanged",
