@@ -217,7 +217,7 @@ class Ingestor:
         try:
             digest = file_hash(file.path)
         except OSError as exc:
-            return _Prepared(file, "", error=f"{file.path}: cannot read file: {exc.strerror or exc}")
+            return _Prepared(file, "", error=f"{file.source}: cannot read file: {exc.strerror or exc}")
         record = self.manifest.records.get(file.source)
         if record is not None and record.file_hash == digest:
             return _Prepared(file, digest)
@@ -226,7 +226,7 @@ class Ingestor:
         except LoadError as exc:
             return _Prepared(file, digest, error=str(exc))
         if not chunks:
-            return _Prepared(file, digest, error=f"{file.path}: no text to ingest (empty document)")
+            return _Prepared(file, digest, error=f"{file.source}: no text to ingest (empty document)")
         stored = to_stored(chunks)
         return _Prepared(file, digest, stored, [index_text(str(s.metadata["section"]), s.text) for s in stored])
 

@@ -69,15 +69,30 @@ class Assistant:
 
     def ingest_upload(self, filename: str, content: bytes, progress: bool = False,
                       on_error: Callable[[str], None] | None = None) -> IngestReport:
-        """Keep an uploaded guide under RAG_DATA_DIR/uploads and ingest it under its file name."""
+        """Keep an uploaded guide under RAG_DATA_DIR/uploads and ingest it under its file name.
+
+        A failed upload leaves everything as it was, including an earlier good file of that name.
+        """
         name = upload_source(filename)
         uploads = self.settings.rag_data_dir / "uploads"
         uploads.mkdir(parents=True, exist_ok=True)
         target = uploads / name
-        staging = uploads / f".{name}.part"
-        staging.write_bytes(content)
-        staging.replace(target)
-        return self._ingestor().run([SourceFile(target, name)], progress=progress, on_error=on_error)
+        previous = uploads / f".{name}.previous"
+        if target.exists():
+            target.replace(previous)
+        target.write_bytes(content)
+        report: IngestReport | None = None
+        try:
+            report = self._ingestor().run([SourceFile(target, name)], progress=progress, on_error=on_error)
+        finally:
+            failed = report is None or report.files_failed > 0
+            if failed and previous.exists():
+                previous.replace(target)
+            elif failed:
+                target.unlink(missing_ok=True)
+            else:
+                previous.unlink(missing_ok=True)
+        return report
 
     def remove(self, source: str) -> int:
         removed = self._ingestor().remove(source)

@@ -117,3 +117,14 @@ def test_cli_refuses_another_embedding_model_and_points_to_rebuild(tmp_path: Pat
         capture_output=True, text=True, env=env_model, check=False,
     )
     assert result.returncode == 2 and "--rebuild" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_failed_upload_keeps_the_earlier_good_file_and_its_chunks(assistant: Assistant, small_guides: Path) -> None:
+    good = (small_guides / "stove_en.md").read_bytes()
+    assert assistant.ingest_upload("stove.md", good).files_ingested == 1
+    before = set(assistant.store.ids_for_source("stove.md"))
+    assert assistant.ingest_upload("stove.md", b"").files_failed == 1
+    assert set(assistant.store.ids_for_source("stove.md")) == before
+    assert (assistant.settings.rag_data_dir / "uploads" / "stove.md").read_bytes() == good
+    assert assistant.ingest_upload("new.pdf", b"%PDF-1.4 garbage").files_failed == 1
+    assert not (assistant.settings.rag_data_dir / "uploads" / "new.pdf").exists()
