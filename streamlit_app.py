@@ -72,11 +72,12 @@ def render_answer(turn: Turn, info: KnowledgeBaseInfo, lang: Lang) -> None:
         for number, doc in cited_sources(answer):
             with st.expander(citation_label(number, doc)):
                 meta = doc.metadata
-                facts = [(t("guide", lang), meta.get("source")), (t("section", lang), meta.get("section")),
-                         (t("page", lang), meta.get("page")), (t("relevance", lang), meta.get("score"))]
-                st.caption(" · ".join(f"{label}: {escape_markdown(str(value))}"
-                                      for label, value in facts if value not in (None, "")))
-                st.markdown(highlight(doc.page_content, turn.question, tokenize))
+                score = meta.get("score")
+                facts = [("guide", meta.get("source")), ("section", meta.get("section")), ("page", meta.get("page")),
+                         ("relevance", None if score is None else f"{score:.2f}")]
+                st.caption(" · ".join(t("field", lang, label=t(key, lang), value=escape_markdown(str(value)))
+                                      for key, value in facts if value not in (None, "")))
+                st.markdown(highlight(doc.page_content, turn.question, tokenize), unsafe_allow_html=True)
     st.feedback("thumbs", key=f"feedback-{turn.id}", on_change=record_feedback, args=(turn,))
 
 
@@ -122,11 +123,12 @@ def render_knowledge_base(info: KnowledgeBaseInfo, lang: Lang) -> None:
     st.subheader(t("kb", lang))
     st.markdown(t("guides_count", lang, guides=len(info.guides), chunks=info.chunks))
     if info.guides:
-        st.markdown("\n".join(f"- {escape_markdown(source)} · {t('chunks', lang, n=n)}"
-                              for source, n in sorted(info.guides.items())))
+        guides = sorted(info.guides.items())
+        st.dataframe({t("guide", lang): [g for g, _ in guides], t("chunks_header", lang): [n for _, n in guides]},
+                     hide_index=True, width="stretch", height="content")
     mode = t("mode_llm", lang, model=info.llm_model) if info.mode == "llm" else t("mode_extractive", lang)
-    st.caption("  \n".join(f"{label}: {escape_markdown(value)}" for label, value in (
-        (t("embedding_model", lang), info.embedding_model), (t("mode", lang), mode), (t("store", lang), info.store))))
+    facts = (("embedding_model", info.embedding_model), ("mode", mode), ("store", info.store))
+    st.caption("  \n".join(t("field", lang, label=t(key, lang), value=escape_markdown(value)) for key, value in facts))
 
 
 def remove_widgets(info: KnowledgeBaseInfo, lang: Lang) -> None:

@@ -11,10 +11,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from ingest.clean import CJK_RANGES, is_callout_label, is_page_number_line
+from ingest.clean import CJK_RANGES, MAX_HEADING_CHARS, is_callout_label, is_page_number_line
 from ingest.document import Block, BlockKind, Chunk, ParsedDocument
 
-MAX_HEADING_CHARS = 120  # a longer "heading" is a paragraph a converter mis-styled
 TINY_FRACTION = 5  # a trailing chunk under max_tokens / TINY_FRACTION joins the one before it
 
 # Sentence ends: ". ! ?" followed by space (not after e.g./i.e./No./Fig.), Chinese 。！？； with any
@@ -23,12 +22,12 @@ _SENTENCE_END = re.compile(
     r"(?<!\be\.g)(?<!\bi\.e)(?<!\bNo)(?<!\bFig)[.!?]+[\"'”’)\]]*\s+|[。！？；]+[”’」』）)]*\s*|\n+"
 )
 _CLAUSE_END = re.compile(r"[,;:]\s+|[，、：:]\s*")
-_WORD = re.compile(rf"[{CJK_RANGES}]\s*|[^\s{CJK_RANGES}]+\s*|\s+")
+_WORD_END = re.compile(rf"[{CJK_RANGES}]\s*|\s+")  # each CJK character is a word
 _PROBE = "the"
-_SPLIT_LEVELS = (_SENTENCE_END, _CLAUSE_END, _WORD)  # then single characters
+_SPLIT_LEVELS = (_SENTENCE_END, _CLAUSE_END, _WORD_END)  # then single characters
 _NOT_A_TITLE = re.compile(r"^[\d\s.,:;/|()\-–—_#*]*$")
 
-Counter = Callable[[str], int]
+TokenCounter = Callable[[str], int]
 
 
 @dataclass
@@ -59,16 +58,20 @@ class _Unit:
 
 @dataclass
 class _Draft:
+    """A chunk being filled, with its running token total (summing it afresh on every placement
+    would make long sections quadratic)."""
+
     pieces: list[_Piece] = field(default_factory=list)
     overlap: int = 0  # how many leading pieces repeat the end of the previous chunk
+    tokens: int = 0
 
-    @property
-    def tokens(self) -> int:
-        return sum(piece.tokens for piece in self.pieces)
+    def add(self, pieces: list[_Piece]) -> None:
+        self.pieces.extend(pieces)
+        self.tokens += sum(piece.tokens for piece in pieces)
 
 
 def chunk_document(
-    doc: ParsedDocument, count_tokens: Counter, max_tokens: int, overlap_tokens: int
+    doc: ParsedDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
 ) -> list[Chunk]:
     """Chunks of `doc` in document order, each at most max_tokens by `count_tokens`. The text
     excludes the section path (the caller prefixes it for embedding)."""
@@ -88,7 +91,7 @@ class _Sizer:
     """Token costs without the counter's fixed per-call overhead ([CLS], prefix, [SEP]), so that
     the costs of pieces add up to the cost of their concatenation."""
 
-    def __init__(self, count_tokens: Counter, max_tokens: int) -> None:
+    def __init__(self, count_tokens: TokenCounter, max_tokens: int) -> None:
         self.count_tokens = count_tokens
         self.max_tokens = max_tokens
         # The overhead is what one text costs beyond its own tokens; "" alone can cost more than
@@ -125,7 +128,8 @@ class _Sizer:
         header, *rows = piece.text.split("\n")
         header_tokens = self.cost(header)
         if header_tokens * 2 > budget:  # repeating so big a header would leave little room for rows
-            return self.split(_Piece(piece.text, piece.tokens, piece.page, BlockKind.PARAGRAPH, piece.sep), budget)
+            as_text = _Piece(piece.text, piece.tokens, piece.page, BlockKind.PARAGRAPH, piece.sep)
+            return self.split(as_text, budget)
         out: list[_Piece] = []
         lines: list[str] = []
         tokens = header_tokens
@@ -178,8 +182,6 @@ class _Sizer:
 def _spans(text: str, boundary: re.Pattern[str]) -> list[str]:
     """Split text after each boundary match, keeping every character (spacing stays with the
     span before it), so joining the spans gives the text back."""
-    if boundary is _WORD:
-        return [m.group(0) for m in _WORD.finditer(text)]
     spans, start = [], 0
     for match in boundary.finditer(text):
         if match.end() > start and text[start:match.end()].strip():
@@ -268,10 +270,11 @@ def _units(blocks: list[Block], sizer: _Sizer) -> list[_Unit]:
     while i < len(blocks):
         bundle = [blocks[i]]
         i += 1
-        while i < len(blocks) and _binds(bundle[-1], blocks[i], blocks[i + 1] if i + 1 < len(blocks) else None):
+        while i < len(blocks) and _binds(bundle[-1], blocks[i], (blocks[i + 1:] or [None])[0]):
             bundle.append(blocks[i])
             i += 1
-        if not (len(bundle) == 1 and bundle[0].kind is BlockKind.WARNING and is_callout_label(bundle[0].text)):
+        bare_label = bundle[0].kind is BlockKind.WARNING and is_callout_label(bundle[0].text)
+        if not (len(bundle) == 1 and bare_label):
             bundles.append(bundle)  # a bare label with nothing after it is dropped
 
     units: list[_Unit] = []
@@ -305,7 +308,7 @@ def _pack(units: list[_Unit], sizer: _Sizer, overlap_tokens: int) -> list[_Draft
     def place(unit: _Unit) -> None:
         current = drafts[-1]
         if unit.tokens <= budget - current.tokens:
-            current.pieces.extend(unit.pieces)
+            current.add(unit.pieces)
         elif unit.tokens > budget:  # it must be broken up anyway, so its parts fill this draft first
             for child in unit.children or [_Unit([piece]) for piece in _split_unit(unit, sizer, budget)]:
                 place(child)
@@ -313,15 +316,17 @@ def _pack(units: list[_Unit], sizer: _Sizer, overlap_tokens: int) -> list[_Draft
             overlap = _overlap(current, sizer, overlap_tokens)
             while overlap and sum(piece.tokens for piece in overlap) + unit.tokens > budget:
                 overlap.pop(0)
-            drafts.append(_Draft([*overlap, *unit.pieces], len(overlap)))
+            drafts.append(_Draft(overlap=len(overlap)))
+            drafts[-1].add([*overlap, *unit.pieces])
 
     for unit in units:
         place(unit)
     drafts = [draft for draft in drafts if len(draft.pieces) > draft.overlap]
-    if len(drafts) > 1 and drafts[-1].tokens * TINY_FRACTION < sizer.max_tokens:
+    if len(drafts) > 1:
         tail = drafts[-1].pieces[drafts[-1].overlap:]
-        if drafts[-2].tokens + sum(p.tokens for p in tail) <= budget:
-            drafts[-2].pieces.extend(tail)
+        tail_tokens = sum(piece.tokens for piece in tail)
+        if tail_tokens * TINY_FRACTION < sizer.max_tokens and drafts[-2].tokens + tail_tokens <= budget:
+            drafts[-2].add(tail)
             drafts.pop()
     return drafts
 

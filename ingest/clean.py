@@ -13,7 +13,10 @@ from dataclasses import replace
 from ingest.document import Block, BlockKind
 
 # Han, kana, CJK punctuation and full-width forms: text in these scripts is written without spaces.
-CJK_RANGES = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+CJK_RANGES = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+)
 _CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 # Full-width punctuation NFKC would turn into ASCII (，！？；：（）…), which Chinese text keeps.
 _KEEP_FULLWIDTH = "".join(
@@ -23,7 +26,6 @@ _KEEP_SPLIT = re.compile(f"([{re.escape(_KEEP_FULLWIDTH)}]+)")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _HSPACE = re.compile(r"[^\S\n]+")
-_HYPHEN_BREAK = re.compile(r"([A-Za-z])-\n[^\S\n]*([a-z])")
 
 _PAGE_NUMBER = re.compile(
     r"""^(?:
@@ -49,6 +51,7 @@ _CALLOUT_START = re.compile(rf"^[⚠△!！\s]*{_LABELS}(?:\s*[:：!！]|\s{{2,}
 # Lines a repeated header/footer is compared by: digits vary from page to page ("Page 3", "Chapter 2 · 17").
 _DIGITS = re.compile(r"\d+")
 
+MAX_HEADING_CHARS = 120  # a longer "heading" is a paragraph a converter mis-styled
 FURNITURE_ZONE = 2  # lines at the top and at the bottom of a page that may be a running header/footer
 
 
@@ -70,14 +73,10 @@ def is_cjk(char: str) -> bool:
     return bool(_CJK_CHAR.match(char))
 
 
-def dehyphenate(text: str) -> str:
-    """Rejoin words a layout broke across lines: "main-\\ntenance" -> "maintenance"."""
-    return _HYPHEN_BREAK.sub(r"\1\2", text)
-
-
 def join_lines(lines: Iterable[str]) -> str:
-    """Join the hard-wrapped lines of one paragraph: de-hyphenated, with a space between words
-    but none where Chinese meets Chinese (or CJK punctuation), where a space would be wrong."""
+    """Join the hard-wrapped lines of one paragraph: a word broken at a line end is rejoined
+    ("main-" + "tenance" -> "maintenance"), words get a space between them, but Chinese meeting
+    Chinese (or CJK punctuation) gets none, where a space would be wrong."""
     out = ""
     for raw in lines:
         line = raw.strip()

@@ -9,7 +9,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -24,7 +25,10 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from ingest.clean import (
+    CJK_RANGES,
+    MAX_HEADING_CHARS,
     clean_text,
+    is_cjk,
     join_lines,
     page_furniture,
     remove_toc,
@@ -37,7 +41,7 @@ SUPPORTED_SUFFIXES = frozenset({".md", ".txt", ".pdf", ".docx", ".html", ".htm"}
 
 _GB_ENCODINGS = frozenset({"gb18030", "gbk", "gb2312", "hz"})
 _STEP_MARKER = re.compile(
-    r"^\s*(?:\d{1,3}[.)、](?!\d)|[(（]\d{1,3}[)）]|[①-⑳]|[-*•·▪●◆■]\s|第[一二三四五六七八九十\d]{1,3}步|步骤\s*\d{1,3})"
+    r"^\s*(?:\d{1,3}[.)、](?!\d)|[(（]\d{1,3}[)）]|[①-⑳]|[-–—*•·▪●◆■]\s|第[一二三四五六七八九十\d]{1,3}步|步骤\s*\d{1,3})"
 )
 _TXT_HEADINGS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], int]], ...] = (
     (re.compile(r"^第[一二三四五六七八九十百\d]{1,4}[章部篇]"), lambda m: 1),
@@ -48,6 +52,7 @@ _TXT_HEADINGS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], int]], ...
     (re.compile(r"^[A-Z][A-Z0-9 &,'/-]{2,}$"), lambda m: 1),
 )
 _SENTENCE_END = tuple(".。!！?？;；,，:：")
+_SENTENCE_FINAL = tuple(".。!！?？:：")
 _MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 _DOCX_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 _DOCX_TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.IGNORECASE)
@@ -64,12 +69,14 @@ _HTML_CALLOUT_CLASS = re.compile(
     r"(?:^|[-_])(?:warning|caution|note|danger|important|alert|notice|admonition)s?(?:[-_]|$)", re.IGNORECASE
 )
 _HTML_NAV_CLASS = re.compile(r"nav|menu|breadcrumb|sidebar|toc|related", re.IGNORECASE)
+_HTML_CHROME_CLASS = re.compile(r"cookie|breadcrumb|skip-link", re.IGNORECASE)
+_HTML_CJK_BREAK = re.compile(rf"(?<=[{CJK_RANGES}])\s*\n\s*(?=[{CJK_RANGES}])")
+_HTML_SPACE = re.compile(r"\s+")
 _HTML_NAV_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PDF_HEADING_RATIO = 1.15  # a line this much larger than the body text is a heading
 _PDF_PARAGRAPH_GAP = 1.4  # a line gap this much wider than the page's usual one starts a paragraph
 _PDF_MAX_HEADING_LEVELS = 4
-_MAX_HEADING_CHARS = 120
 
 
 def load_document(path: Path, source: str) -> ParsedDocument:
@@ -90,7 +97,8 @@ def load_document(path: Path, source: str) -> ParsedDocument:
     except LoadError as exc:
         raise LoadError(f"{name}: {exc}") from exc
     except Exception as exc:  # any parser failure on a malformed file must surface as a LoadError
-        raise LoadError(f"{name}: cannot parse the {path.suffix.lower()} file ({type(exc).__name__}: {exc})") from exc
+        reason = f"{type(exc).__name__}: {exc}"
+        raise LoadError(f"{name}: corrupt or not a valid {path.suffix.lower()} file ({reason})") from exc
     if not any(block.kind is not BlockKind.HEADING for block in blocks):
         raise LoadError(f"{name}: no text found in the file")
     return ParsedDocument(source=source, blocks=blocks)
@@ -160,9 +168,11 @@ def load_text(path: Path) -> list[Block]:
 def _txt_heading_level(lines: list[str], is_first: bool) -> int:
     """The level of a one-line paragraph that looks like a heading, 0 otherwise; the file's first
     such line is its title (level 1), so the patterns' levels are shifted below it."""
-    if len(lines) != 1 or len(lines[0]) > 60 or lines[0].endswith(_SENTENCE_END) or starts_with_callout(lines[0]):
+    if len(lines) != 1:
         return 0
     line = lines[0]
+    if len(line) > 60 or line.endswith(_SENTENCE_END) or starts_with_callout(line):
+        return 0
     for pattern, level_of in _TXT_HEADINGS:
         match = pattern.match(line)
         if match:
@@ -308,7 +318,7 @@ def _html_walk(node: Tag, blocks: list[Block], inline: list[str]) -> None:
     at each block-level boundary."""
     for child in node.children:
         if type(child) is NavigableString:  # not a comment, CDATA or doctype
-            inline.append(str(child))
+            inline.append(_html_string(child))
         elif isinstance(child, Tag) and not _html_dropped(child):
             _html_element(child, blocks, inline)
 
@@ -326,8 +336,9 @@ def _html_element(node: Tag, blocks: list[Block], inline: list[str]) -> None:
         blocks.append(Block(BlockKind.HEADING, _html_text(node), _HTML_HEADINGS[name]))
     elif _html_is_callout(node):
         inner: list[Block] = []
-        _html_walk(node, inner, inline)
-        _flush_inline(inner, inline)
+        buffer: list[str] = []
+        _html_walk(node, inner, buffer)
+        _flush_inline(inner, buffer)
         blocks.append(Block(BlockKind.WARNING, "\n".join(block.text for block in inner)))
     elif name in ("ul", "ol"):
         _html_list(node, blocks)
@@ -364,19 +375,23 @@ def _flush_inline(blocks: list[Block], inline: list[str]) -> None:
     text = "".join(inline)
     inline.clear()
     if text.strip():
-        blocks.append(Block(BlockKind.PARAGRAPH, "\n".join(join_lines([line]) for line in text.split("\n"))))
+        blocks.append(Block(BlockKind.PARAGRAPH, text))
 
 
 def _html_text(node: Tag) -> str:
     """The text of an element as rendered: <br> as a line break, dropped elements skipped."""
     parts: list[str] = []
-    for descendant in node.descendants:
-        if isinstance(descendant, Tag) and descendant.name == "br":
-            parts.append("\n")
-        elif type(descendant) is NavigableString and not any(_html_dropped(p) for p in descendant.parents
-                                                             if p is not node and isinstance(p, Tag)):
-            parts.append(str(descendant))
+    for child in node.children:
+        if type(child) is NavigableString:
+            parts.append(_html_string(child))
+        elif isinstance(child, Tag) and not _html_dropped(child):
+            parts.append("\n" if child.name == "br" else _html_text(child))
     return "".join(parts)
+
+
+def _html_string(text: str) -> str:
+    """Source line breaks in HTML text are spaces, except between Chinese characters."""
+    return _HTML_SPACE.sub(" ", _HTML_CJK_BREAK.sub("", text))
 
 
 def _html_classes(node: Tag) -> str:
@@ -387,6 +402,8 @@ def _html_classes(node: Tag) -> str:
 def _html_dropped(node: Tag) -> bool:
     """Navigation and page chrome; a <header>/<footer> inside an <article> is the article's own."""
     if node.name in _HTML_DROP or node.get("role") in _HTML_NAV_ROLES or node.has_attr("hidden"):
+        return True
+    if _HTML_CHROME_CLASS.search(_html_classes(node)):
         return True
     if "display:none" in str(node.get("style", "")).replace(" ", ""):
         return True
@@ -506,7 +523,6 @@ def _docx_numbering_formats(document: DocxDocument) -> dict[tuple[str, int], str
     return formats
 
 
-
 def _docx_table(table: DocxTable) -> str:
     rows = []
     for row in table.rows:
@@ -522,6 +538,9 @@ def _docx_table(table: DocxTable) -> str:
 
 
 # ---- PDF ----------------------------------------------------------------------------------------
+
+
+_Bookmark = tuple[str, int, int, float | None]  # title, level, 0-based page, top coordinate
 
 
 @dataclass
@@ -547,23 +566,47 @@ def load_pdf(path: Path) -> list[Block]:
     if not any(line.text.strip() for lines in pages for line in lines):
         raise LoadError("the PDF has no text layer (scanned images?); run OCR on it first")
 
-    # Furniture is found in visual order: content streams often draw the footer before the body.
+    # Furniture is found in visual order (content streams often draw the footer first). Without an
+    # outline, heading-sized lines are headings, never furniture: a chapter title repeated on every
+    # page is left for the chunker to skip, so its first occurrence still opens the section. The
+    # body size those headings are measured against ignores the likely furniture.
     visual = [sorted(lines, key=lambda line: -line.y) for lines in pages]
-    furniture = page_furniture([[line.text for line in lines] for lines in visual])
-    dropped = {id(line) for lines, drop in zip(visual, furniture) for i, line in enumerate(lines) if i in drop}
+    outline = _pdf_outline(reader)
+    ranks: dict[float, int] = {}
+    if not outline:
+        ranks = _heading_size_ranks(visual, not_body=_furniture_ids(visual, lambda line: line.text))
+    dropped = _furniture_ids(visual, lambda line: "" if line.size in ranks else line.text)
     pages = [[line for line in lines if id(line) not in dropped] for lines in pages]
     toc = iter(toc_line_mask([line.text for lines in pages for line in lines]))
     pages = [[line for line in lines if not next(toc)] for lines in pages]
 
-    outline = _pdf_outline(reader)
     if outline:
         _mark_outline_headings(pages, outline)
     else:
-        _mark_size_headings(pages)
+        _mark_size_headings(pages, ranks)
     blocks: list[Block] = []
     for number, lines in enumerate(pages, start=1):
-        blocks.extend(_pdf_page_blocks(lines, number))
+        page_blocks = _pdf_page_blocks(lines, number)
+        if blocks and page_blocks and _continues(blocks[-1], page_blocks[0]):
+            blocks[-1] = replace(blocks[-1], text=join_lines([blocks[-1].text, page_blocks.pop(0).text]))
+        blocks.extend(page_blocks)
     return blocks
+
+
+def _continues(block: Block, following: Block) -> bool:
+    """Whether a page's first paragraph is the rest of the previous page's last block, cut mid-sentence."""
+    return (
+        block.kind is not BlockKind.HEADING
+        and block.kind is not BlockKind.TABLE
+        and following.kind is BlockKind.PARAGRAPH
+        and not block.text.rstrip().endswith(_SENTENCE_FINAL)
+        and (following.text[:1].islower() or is_cjk(following.text[:1]))
+    )
+
+
+def _furniture_ids(visual: list[list[_PdfLine]], text_of: Callable[[_PdfLine], str]) -> set[int]:
+    furniture = page_furniture([[text_of(line) for line in lines] for lines in visual])
+    return {id(line) for lines, drop in zip(visual, furniture) for i, line in enumerate(lines) if i in drop}
 
 
 def _pdf_page_lines(page: object) -> list[_PdfLine]:
@@ -579,7 +622,7 @@ def _pdf_page_lines(page: object) -> list[_PdfLine]:
             fragments.append((text, abs(font_size) * math.hypot(m[2], m[3]), m[5]))
 
     page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
-    lines: list[_PdfLine] = []
+    raw: list[tuple[str, Counter[float], float]] = []
     text, sizes, y = "", Counter[float](), None
     for fragment, size, frag_y in fragments:
         pieces = fragment.split("\n")
@@ -590,16 +633,29 @@ def _pdf_page_lines(page: object) -> list[_PdfLine]:
             text += piece
             if n < len(pieces) - 1:
                 if text.strip():
-                    lines.append(_PdfLine(text, sizes.most_common(1)[0][0], y or 0.0))
+                    raw.append((text, sizes, y or 0.0))
                 text, sizes, y = "", Counter(), None
     if text.strip():
-        lines.append(_PdfLine(text, sizes.most_common(1)[0][0], y or 0.0))
-    return lines
+        raw.append((text, sizes, y or 0.0))
+    return [_PdfLine(text, sizes.most_common(1)[0][0], y) for text, sizes, y in _merge_baselines(raw)]
 
 
-def _pdf_outline(reader: PdfReader) -> list[tuple[str, int, int, float | None]]:
+def _merge_baselines(raw: list[tuple[str, Counter[float], float]]) -> list[tuple[str, Counter[float], float]]:
+    """Join consecutive pieces pypdf broke apart on one baseline: a list number drawn apart from
+    its text ("1." / "Check the valve"), or the cells of one table row."""
+    merged: list[tuple[str, Counter[float], float]] = []
+    for text, sizes, y in raw:
+        if merged and abs(merged[-1][2] - y) < 1.0:
+            previous, previous_sizes, previous_y = merged[-1]
+            merged[-1] = (f"{previous.rstrip()} {text.lstrip()}", previous_sizes + sizes, previous_y)
+        else:
+            merged.append((text, sizes, y))
+    return merged
+
+
+def _pdf_outline(reader: PdfReader) -> list[_Bookmark]:
     """(title, level, 0-based page, top) of each bookmark, in outline order."""
-    entries: list[tuple[str, int, int, float | None]] = []
+    entries: list[_Bookmark] = []
 
     def walk(items: list[object], level: int) -> None:
         for item in items:
@@ -620,7 +676,7 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
-def _mark_outline_headings(pages: list[list[_PdfLine]], outline: list[tuple[str, int, int, float | None]]) -> None:
+def _mark_outline_headings(pages: list[list[_PdfLine]], outline: list[_Bookmark]) -> None:
     """Mark the line each bookmark points at as a heading, or insert the bookmark's title where it
     points (by its top coordinate, else at the top of its page) when no line matches."""
     for title, level, page_index, top in outline:
@@ -640,28 +696,38 @@ def _mark_outline_headings(pages: list[list[_PdfLine]], outline: list[tuple[str,
         else:
             at = 0
             if top is not None:
-                at = next((i for i, line in enumerate(lines) if line.y < top - 1 and not line.heading), len(lines))
+                below = (i for i, line in enumerate(lines) if line.y < top - 1 and not line.heading)
+                at = next(below, len(lines))
             lines.insert(at, _PdfLine(title, 0.0, top or 0.0, heading=level))
 
 
-def _mark_size_headings(pages: list[list[_PdfLine]]) -> None:
-    """Without an outline: lines noticeably larger than the body's dominant size are headings,
-    ranked by size (largest = level 1); wrapped heading lines of one size are joined."""
+def _heading_size_ranks(pages: list[list[_PdfLine]], not_body: set[int]) -> dict[float, int]:
+    """Font sizes noticeably larger than the body's dominant size, ranked (largest = level 1)."""
     weights = Counter[float]()
     for lines in pages:
         for line in lines:
-            weights[line.size] += len(line.text)
+            if id(line) not in not_body:
+                weights[line.size] += len(line.text)
     if not weights:
-        return
+        return {}
     body = weights.most_common(1)[0][0]
-    sizes = sorted({line.size for lines in pages for line in lines
-                    if line.size >= body * _PDF_HEADING_RATIO and len(line.text.strip()) <= _MAX_HEADING_CHARS},
-                   reverse=True)
-    rank = {size: min(i + 1, _PDF_MAX_HEADING_LEVELS) for i, size in enumerate(sizes)}
+    large = {
+        line.size
+        for lines in pages
+        for line in lines
+        if line.size >= body * _PDF_HEADING_RATIO and len(line.text.strip()) <= MAX_HEADING_CHARS
+    }
+    sizes = sorted(large, reverse=True)
+    return {size: min(i + 1, _PDF_MAX_HEADING_LEVELS) for i, size in enumerate(sizes)}
+
+
+def _mark_size_headings(pages: list[list[_PdfLine]], ranks: dict[float, int]) -> None:
+    """Without an outline, heading-sized short lines are headings; wrapped heading lines of one
+    size are joined."""
     for lines in pages:
         i = 0
         while i < len(lines):
-            level = rank.get(lines[i].size, 0) if len(lines[i].text.strip()) <= _MAX_HEADING_CHARS else 0
+            level = ranks.get(lines[i].size, 0) if len(lines[i].text.strip()) <= MAX_HEADING_CHARS else 0
             lines[i].heading = level
             if level and i > 0 and lines[i - 1].heading == level and lines[i - 1].size == lines[i].size:
                 lines[i - 1].text += " " + lines.pop(i).text
@@ -672,7 +738,7 @@ def _mark_size_headings(pages: list[list[_PdfLine]]) -> None:
 def _pdf_page_blocks(lines: list[_PdfLine], page: int) -> list[Block]:
     """Group a page's lines into blocks: a heading line is a block, a list marker starts a step,
     and a wider vertical gap, a font change or a callout label starts a paragraph."""
-    gaps = sorted(a.y - b.y for a, b in zip(lines, lines[1:]) if a.y - b.y > 0 and not (a.heading or b.heading))
+    gaps = sorted(a.y - b.y for a, b in pairwise(lines) if a.y - b.y > 0 and not (a.heading or b.heading))
     usual = gaps[len(gaps) // 4] if gaps else 0.0  # a low quantile: paragraph gaps must not raise it
     blocks: list[Block] = []
     group: list[_PdfLine] = []

@@ -23,6 +23,7 @@ _LABELS: dict[str, dict[Lang, str]] = {
     "section": {"zh": "章节", "en": "Section"},
     "page": {"zh": "页码", "en": "Page"},
     "relevance": {"zh": "相关度", "en": "Relevance"},
+    "field": {"zh": "{label}：{value}", "en": "{label}: {value}"},
     "suggest": {
         "zh": "可以问问这些指南涉及的内容：",
         "en": "You can ask about what these guides cover:",
@@ -35,7 +36,7 @@ _LABELS: dict[str, dict[Lang, str]] = {
     # Sidebar
     "kb": {"zh": "知识库", "en": "Knowledge base"},
     "guides_count": {"zh": "{guides} 份指南，共 {chunks} 个片段", "en": "{guides} guides, {chunks} chunks in all"},
-    "chunks": {"zh": "{n} 个片段", "en": "{n} chunks"},
+    "chunks_header": {"zh": "片段", "en": "Chunks"},
     "embedding_model": {"zh": "向量模型", "en": "Embedding model"},
     "mode": {"zh": "回答方式", "en": "Answers"},
     "mode_llm": {"zh": "大模型 {model}", "en": "LLM {model}"},

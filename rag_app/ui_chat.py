@@ -19,6 +19,7 @@ from rag_app.ui_citations import escape_markdown
 MAX_SUGGESTED_GUIDES = 12
 
 _LATEX_DOLLAR = re.compile(r"(?<!\\)\$")
+_NUMBERED_BULLET = re.compile(r"^(\s*[-*+]\s+\d{1,3})([.)])", re.MULTILINE)  # "- 1. step": no list in a list
 # The core's errors start with the stored file's name ("a_b.pdf: " or "a.pdf (x.pdf): "); the page names
 # the file as the user uploaded it instead.
 _FILE_PREFIX = re.compile(r"^[^:\n]*?\.\w{1,5}(?: \([^)]*\))?: ")
@@ -63,8 +64,9 @@ class AnswerStream:
 
 
 def answer_markdown(text: str) -> str:
-    """The answer as markdown; a `$` (prices, units) must not start a LaTeX formula."""
-    return _LATEX_DOLLAR.sub(r"\\$", text)
+    """The answer as markdown, minus two surprises: a `$` (prices) starting a LaTeX formula, and a quoted
+    step ("- 1. Unzip") becoming an ordered list nested in the bullet."""
+    return _NUMBERED_BULLET.sub(r"\1\\\2", _LATEX_DOLLAR.sub(r"\\$", text))
 
 
 def guide_suggestion(guides: Iterable[str], lang: Lang) -> str:

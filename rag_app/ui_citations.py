@@ -3,7 +3,9 @@ Streamlit markdown with the question's words highlighted.
 
 Passages are guide text, not markdown meant for the page: every markdown special character is escaped
 so a `#`, `*`, `$` or `[` in a manual shows as itself instead of turning into a heading, emphasis, a
-formula or a link.
+formula or a link. `<` and `>` are escaped too, so the only HTML in a highlighted passage is our own
+<mark> (rendered with unsafe_allow_html): Streamlit's `:orange-background[]` pads each word, which
+leaves gaps inside Chinese text.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ _CITATION = re.compile(r"\[(\d{1,3})\]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^])")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
-HIGHLIGHT = ":orange-background[{}]"
+HIGHLIGHT = '<mark style="background-color: #fde2b8; color: inherit; padding: 0 1px; border-radius: 3px">{}</mark>'
 MIN_HAN_TERM = 2  # single characters (用, 后, 时) would light up most of a Chinese passage
 
 
@@ -38,15 +40,16 @@ def cited_sources(answer: Answer) -> list[tuple[int, Document]]:
 
 
 def citation_label(number: int, doc: Document) -> str:
-    """`[n] guide › section · p. N`, escaped, for an expander's label."""
+    """`[n] guide › heading · p. N`, escaped, for an expander's label; the full section path is inside."""
     meta = doc.metadata
-    where = " › ".join(str(part) for part in (meta.get("source"), meta.get("section")) if part)
+    heading = str(meta.get("section") or "").split(" > ")[-1]
+    where = " › ".join(str(part) for part in (meta.get("source"), heading) if part)
     page = f" · p. {meta['page']}" if meta.get("page") is not None else ""
     return escape_markdown(f"[{number}] {where}{page}")
 
 
 def highlight(passage: str, question: str, tokenize: Tokenize) -> str:
-    """The passage as escaped markdown, with the question's content words on an orange background.
+    """The passage as escaped markdown, with the question's content words marked.
 
     English words match by stem ("cleaning" for "clean"); Chinese words are jieba tokens of the
     question found anywhere in the passage, since jieba may cut the passage differently.

@@ -223,12 +223,12 @@ def _use_runtime(
     "auto" falls back to torch, with a warning, for a model that does not export or whose export
     does not match torch; an explicit ONNX runtime raises instead.
     """
-    from rag_app.embeddings.onnx_backend import OnnxExportError, use_onnx_runtime
-
     if runtime == "torch" or (runtime == "auto" and device != "cpu"):
         return "torch"
     if device != "cpu":
-        raise ValueError(f"EMBEDDING_BACKEND={runtime} runs on the CPU: set EMBEDDING_DEVICE=cpu or the backend to torch")
+        raise ValueError(f"EMBEDDING_BACKEND={runtime} runs on the CPU: set EMBEDDING_DEVICE=cpu, or it to torch")
+    from rag_app.embeddings.onnx_backend import OnnxExportError, use_onnx_runtime
+
     try:
         use_onnx_runtime(model, name, "int8" if runtime == "onnx-int8" else "fp32", onnx_cache)
     except OnnxExportError as exc:

@@ -6,6 +6,7 @@ import math
 import random
 import re
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -167,21 +168,21 @@ def test_a_sentence_too_long_splits_at_commas_then_characters() -> None:
 
 def test_overlap_repeats_the_last_sentences_of_the_previous_chunk() -> None:
     chunks = chunk(doc((P, sentences(20))), max_tokens=50, overlap=12)
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in pairwise(chunks):
         last_sentence = before.text.rsplit(". ", 1)[-1]
         assert after.text.startswith(last_sentence)
 
 
 def test_a_tiny_tail_merges_into_the_previous_chunk_of_its_section() -> None:
-    chunks = chunk(doc((P, sentences(4)), (T, "A | B\n" + "\n".join(f"{i} | x" for i in range(10))), (P, "Dry.")),
-                   max_tokens=60)
+    table = "A | B\n" + "\n".join(f"{i} | x" for i in range(10))
+    chunks = chunk(doc((P, sentences(4)), (T, table), (P, "Dry.")), max_tokens=60)
     assert chunks[-1].text.endswith("\nDry.")
     assert not any(c.text == "Dry." for c in chunks)
 
 
 def test_page_is_the_page_of_the_chunks_first_block() -> None:
-    chunks = chunk(doc((H, "Filter", 1, 1), (P, sentences(3), 0, 1), (P, sentences(3), 0, 2), (P, sentences(3), 0, 3)),
-                   max_tokens=40)
+    pages = [(P, sentences(3), 0, page) for page in (1, 2, 3)]
+    chunks = chunk(doc((H, "Filter", 1, 1), *pages), max_tokens=40)
     assert [c.page for c in chunks] == [1, 2, 3]
 
 
@@ -195,7 +196,8 @@ def test_random_documents_never_exceed_max_tokens() -> None:
             if kind is H:
                 blocks.append((H, f"Heading {rng.randint(1, 9)}", rng.randint(1, 3)))
             elif kind is T:
-                blocks.append((T, "\n".join(f"a{i} | b | {sentences(rng.randint(0, 2))}" for i in range(rng.randint(1, 12)))))
+                rows = (f"a{i} | b | {sentences(rng.randint(0, 2))}" for i in range(rng.randint(1, 12)))
+                blocks.append((T, "\n".join(rows)))
             else:
                 blocks.append((kind, sentences(rng.randint(1, 12), rng.choice(["en", "zh"]))))
         chunk(doc(*blocks), max_tokens=rng.choice([20, 40, 80]), overlap=rng.choice([0, 5, 15]))

@@ -7,7 +7,6 @@ import pytest
 from ingest.clean import (
     clean_text,
     decode_entities,
-    dehyphenate,
     is_callout_label,
     is_page_number_line,
     is_toc_line,
@@ -38,7 +37,6 @@ def test_html_entities_are_decoded_but_bare_ampersands_are_left_alone() -> None:
 
 
 def test_words_broken_across_lines_are_rejoined() -> None:
-    assert dehyphenate("regular main-\ntenance") == "regular maintenance"
     assert join_lines(["Regular main-", "tenance keeps the", "pump running."]) == (
         "Regular maintenance keeps the pump running."
     )
@@ -55,7 +53,9 @@ def test_clean_text_collapses_whitespace_and_keeps_line_structure() -> None:
     assert clean_text("  a \t b \r\n\r\n  c  ") == "a b\nc"
 
 
-@pytest.mark.parametrize("line", ["Page 3", "page 3 of 20", "- 3 -", "— 12 —", "3 / 20", "第 3 页", "第3页 共20页", "17", "iv"])
+@pytest.mark.parametrize(
+    "line", ["Page 3", "page 3 of 20", "- 3 -", "— 12 —", "3 / 20", "第 3 页", "第3页 共20页", "17", "iv"]
+)
 def test_page_number_lines(line: str) -> None:
     assert is_page_number_line(line)
 
@@ -65,7 +65,9 @@ def test_content_is_not_a_page_number(line: str) -> None:
     assert not is_page_number_line(line)
 
 
-@pytest.mark.parametrize("line", ["Cleaning ........ 12", "清洁保养……………… 12", "Safety . . . . . 3", "1.2 Filter ···· 7"])
+@pytest.mark.parametrize(
+    "line", ["Cleaning ........ 12", "清洁保养……………… 12", "Safety . . . . . 3", "1.2 Filter ···· 7"]
+)
 def test_dot_leader_lines_are_toc(line: str) -> None:
     assert is_toc_line(line)
 
@@ -82,7 +84,7 @@ def test_repeating_headers_footers_and_page_numbers_are_page_furniture() -> None
         ["Descale every three months.", "Use the descaler sold for the DW-200."],
         ["Store the machine dry.", "Leave the door ajar."],
     ]
-    pages = [["ACME DW-200 Service Manual", *body, f"Page {n} of 4"] for n, body in enumerate(bodies, start=1)]
+    pages = [["ACME DW-200 Service Manual", *body, f"Page {n} of 4"] for n, body in enumerate(bodies, 1)]
     drop = page_furniture(pages)
     kept = [[line for i, line in enumerate(lines) if i not in drop[p]] for p, lines in enumerate(pages)]
     assert kept == bodies
@@ -105,7 +107,10 @@ def test_remove_toc_drops_the_contents_section_and_leader_lines() -> None:
         Block(BlockKind.HEADING, "Safety", 1),
         Block(BlockKind.PARAGRAPH, "Read all instructions.\nCleaning ........ 5"),
     ]
-    assert remove_toc(blocks) == [Block(BlockKind.HEADING, "Safety", 1), Block(BlockKind.PARAGRAPH, "Read all instructions.")]
+    assert remove_toc(blocks) == [
+        Block(BlockKind.HEADING, "Safety", 1),
+        Block(BlockKind.PARAGRAPH, "Read all instructions."),
+    ]
 
 
 @pytest.mark.parametrize("text", ["注意！", "WARNING", "说明：", "Caution", "⚠ 警告", "NOTE:"])
