@@ -24,9 +24,11 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-# Debian's Chromium for the real-browser test (playwright drives it through executable_path).
+# Debian's Chromium for the real-browser test (playwright drives it through executable_path),
+# with CJK fonts so Chinese pages render as text in screenshots.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || \
+		{ apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 ingest: install
 	$(BIN)/rag-ingest data/guides

@@ -11,6 +11,7 @@ import streamlit as st
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.pipeline import IngestReport
+from rag_app.answer import detect_language
 from rag_app.assistant import Assistant, KnowledgeBaseInfo
 from rag_app.feedback import FeedbackStore
 from rag_app.i18n import LANGUAGES, Lang, language_of_locale, t
@@ -65,7 +66,9 @@ def render_answer(turn: Turn, info: KnowledgeBaseInfo, lang: Lang) -> None:
         st.warning(answer.notice, icon=":material/warning:")
     st.markdown(answer_markdown(answer.text))
     if answer.refused:
-        st.info(guide_suggestion(info.guides, lang) if info.guides else t("empty_kb", lang), icon=":material/lightbulb:")
+        # The suggestion reads on from the refusal, so it takes the question's language too.
+        suggestion = guide_suggestion(info.guides, detect_language(turn.question))
+        st.info(suggestion if info.guides else t("empty_kb", lang), icon=":material/lightbulb:")
     elif answer.sources:
         st.caption(t("sources", lang))
         tokenize = load_assistant().keyword.tokenize
@@ -125,7 +128,7 @@ def render_knowledge_base(info: KnowledgeBaseInfo, lang: Lang) -> None:
     if info.guides:
         guides = sorted(info.guides.items())
         st.dataframe({t("guide", lang): [g for g, _ in guides], t("chunks_header", lang): [n for _, n in guides]},
-                     hide_index=True, width="stretch", height="content")
+                     hide_index=True, width="stretch")
     mode = t("mode_llm", lang, model=info.llm_model) if info.mode == "llm" else t("mode_extractive", lang)
     facts = (("embedding_model", info.embedding_model), ("mode", mode), ("store", info.store))
     st.caption("  \n".join(t("field", lang, label=t(key, lang), value=escape_markdown(value)) for key, value in facts))

@@ -32,7 +32,6 @@ _LABELS: dict[str, dict[Lang, str]] = {
         "zh": "知识库还是空的：请在侧边栏上传指南。",
         "en": "The knowledge base is empty: upload guides in the sidebar.",
     },
-    "feedback_thanks": {"zh": "感谢反馈！", "en": "Thanks for the feedback!"},
     # Sidebar
     "kb": {"zh": "知识库", "en": "Knowledge base"},
     "guides_count": {"zh": "{guides} 份指南，共 {chunks} 个片段", "en": "{guides} guides, {chunks} chunks in all"},
@@ -69,7 +68,7 @@ _LABELS: dict[str, dict[Lang, str]] = {
     },
     "feedback": {"zh": "反馈", "en": "Feedback"},
     "feedback_counts": {"zh": "👍 {up} · 👎 {down}", "en": "👍 {up} · 👎 {down}"},
-    "export": {"zh": "导出 👎 问题为评测集", "en": "Export 👎 questions as eval cases"},
+    "export": {"zh": "导出 👎 问题为评测集", "en": "Export 👎 as eval cases"},
     "export_help": {
         "zh": "每行一个 JSON（id, question, answer, source, section, page），answer 留空待人工补写。",
         "en": "One JSON per line (id, question, answer, source, section, page); answer left null for review.",

@@ -17,13 +17,13 @@ APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 APP_TIMEOUT_S = 120  # the first run loads the embedding model and jieba's dictionary
 
 
-_HIGHLIGHTED = re.compile(r":orange-background\[((?:\\.|[^\]\\])*)\]")
+_MARK = re.compile(r"</?mark[^>]*>")
 _ESCAPED = re.compile(r"\\(.)")
 
 
 def plain(markdown: str) -> str:
-    """Markdown as the eye reads it: highlight directives and backslash escapes removed."""
-    return _ESCAPED.sub(r"\1", _HIGHLIGHTED.sub(r"\1", markdown))
+    """Markdown as the eye reads it: highlight tags and backslash escapes removed."""
+    return _ESCAPED.sub(r"\1", _MARK.sub("", markdown))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -64,7 +65,7 @@ def server(rag_env: Path, tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.browser
 @pytest.mark.server
-def test_chinese_question_gets_a_cited_answer_in_chromium(server: str, tmp_path: Path) -> None:
+def test_chinese_question_gets_a_cited_answer_and_a_thumbs_down_exports(server: str, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` to install Debian's Chromium")
     with sync_playwright() as playwright:
@@ -83,7 +84,14 @@ def test_chinese_question_gets_a_cited_answer_in_chromium(server: str, tmp_path:
             expect(answer).to_contain_text("[1]")
             citation.locator("summary").click()
             expect(citation).to_contain_text("用软毛刷刷掉干燥的泥土")
-            expect(page.get_by_test_id("stFeedback").first).to_be_visible()
             page.screenshot(path=tmp_path / "chat_zh.png", full_page=True)
+
+            page.get_by_test_id("stFeedback").first.locator("button").nth(1).click()  # 👎
+            export = page.get_by_role("button", name="导出 👎 问题为评测集")
+            expect(export).to_be_enabled()
+            with page.expect_download() as download:
+                export.click()
+            item = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+            assert item["question"] == "帐篷怎么清洁？" and item["source"] == "tent_zh.md"
         finally:
             browser.close()

@@ -10,7 +10,7 @@ from rag_app.answer import Answer
 from rag_app.i18n import language_of_locale
 from rag_app.keyword import Tokenizer
 from rag_app.ui_chat import AnswerStream, Turn, answer_markdown, guide_suggestion, history, upload_outcome
-from rag_app.ui_citations import HIGHLIGHT, cited_sources, citation_label, escape_markdown, highlight
+from rag_app.ui_citations import HIGHLIGHT, citation_label, cited_sources, escape_markdown, highlight
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_cited_sources_keep_numbers_and_fall_back_to_all() -> None:
 
 def test_citation_label_names_guide_section_and_page() -> None:
     doc = passage(1, section="Care > Filter_2", page=4)
-    assert citation_label(2, doc) == "\\[2\\] g1\\.md › Care \\> Filter\\_2 · p\\. 4"
+    assert citation_label(2, doc) == "\\[2\\] g1\\.md › Filter\\_2 · p\\. 4"
 
 
 def test_answer_stream_yields_deltas_then_keeps_the_answer() -> None:
@@ -67,8 +67,9 @@ def test_history_alternates_questions_and_final_answers() -> None:
                                {"role": "assistant", "content": "用温水 [1]"}]
 
 
-def test_dollar_signs_do_not_start_formulas() -> None:
+def test_answer_markdown_keeps_prices_and_quoted_steps_literal() -> None:
     assert answer_markdown("A filter costs $5 to $8 [1]") == "A filter costs \\$5 to \\$8 [1]"
+    assert answer_markdown("Steps:\n- 1. Unzip [1]\n- 2) Soak [1]") == "Steps:\n- 1\\. Unzip [1]\n- 2\\) Soak [1]"
 
 
 def test_upload_outcomes_name_the_uploaded_file() -> None:
