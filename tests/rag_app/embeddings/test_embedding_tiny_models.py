@@ -161,3 +161,14 @@ def test_token_count_includes_prompt_and_special_tokens(qwen3_folder: Path, bge_
 
 def test_fingerprint_names_the_model(bge_folder: Path) -> None:
     assert GuideEmbeddings(_engine(bge_folder)).fingerprint == f"st:bge-small-en-v1.5:{HIDDEN}"
+
+
+@pytest.mark.parametrize("fixture", ["qwen3_folder", "bge_folder"])
+def test_auto_backend_gives_the_torch_vectors(fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """ONNX Runtime where the model exports and matches torch, torch where it does not: same vectors."""
+    folder: Path = request.getfixturevalue(fixture)
+    engine = SentenceTransformerEngine(str(folder), device="cpu", query_task=TASK, runtime="auto", onnx_cache=tmp_path)
+    assert engine.runtime in ("onnx", "torch")
+    query_prompt = engine.family.prompt("query", TASK)
+    np.testing.assert_allclose(engine.embed(TEXTS, "document"), _raw(folder, TEXTS), atol=1e-5)
+    np.testing.assert_allclose(engine.embed(TEXTS, "query"), _raw(folder, TEXTS, prompt=query_prompt), atol=1e-5)
