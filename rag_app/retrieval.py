@@ -50,14 +50,15 @@ class HybridRetriever(BaseRetriever):
     store: GuideStore
     embeddings: GuideEmbeddings
     keyword: KeywordIndex
-    k: int = 5
-    candidates: int = 40
-    dense_weight: float = 1.0
-    keyword_weight: float = 1.0
-    rrf_k: int = 60
-    relevance_threshold: float = 0.8
-    relevance_confident: float = 0.9
-    relevance_min_coverage: float = 0.3
+    # Tuning comes from Settings (see make_retriever), so the defaults live in one place.
+    k: int
+    candidates: int
+    dense_weight: float
+    keyword_weight: float
+    rrf_k: int
+    relevance_threshold: float
+    relevance_confident: float
+    relevance_min_coverage: float
     reranker: Any = None
 
     def search(self, query: str, k: int | None = None) -> list[Document]:
