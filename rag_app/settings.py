@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     embedding_dimensions: int | None = None
     # Window of a model behind EMBEDDING_BASE_URL (the client cannot ask); local models report their own
     embedding_max_tokens: int = Field(512, ge=16)
+    # Reuse vectors computed before (same model, same text): rebuilds and eval runs skip the engine
+    embedding_cache_dir: Path | None = None
 
     # Chunking, counted in the embedding model's tokens
     chunk_max_tokens: int = Field(320, ge=32)
@@ -76,7 +78,8 @@ class Settings(BaseSettings):
     shutdown_timeout_s: int = Field(30, ge=0)  # on SIGTERM, how long requests in flight may finish
 
     @field_validator("chroma_host", "openai_api_key", "openai_base_url", "llm_model", "rag_api_keys",
-                     "reranker_model", "embedding_base_url", "embedding_api_key", mode="before")
+                     "reranker_model", "embedding_base_url", "embedding_api_key", "embedding_cache_dir",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

