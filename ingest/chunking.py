@@ -11,20 +11,14 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from ingest.clean import CJK_RANGES, MAX_HEADING_CHARS, is_callout_label, is_page_number_line
+from ingest.clean import MAX_HEADING_CHARS, is_callout_label, is_page_number_line
 from ingest.document import Block, BlockKind, Chunk, ParsedDocument
+from ingest.text import CLAUSE_BOUNDARY, SENTENCE_BOUNDARY, WORD_BOUNDARY
 
 TINY_FRACTION = 5  # a trailing chunk under max_tokens / TINY_FRACTION joins the one before it
 
-# Sentence ends: ". ! ?" followed by space (not after e.g./i.e./No./Fig.), Chinese 。！？； with any
-# closing quotes or brackets, and line breaks.
-_SENTENCE_END = re.compile(
-    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bNo)(?<!\bFig)[.!?]+[\"'”’)\]]*\s+|[。！？；]+[”’」』）)]*\s*|\n+"
-)
-_CLAUSE_END = re.compile(r"[,;:]\s+|[，、：:]\s*")
-_WORD_END = re.compile(rf"[{CJK_RANGES}]\s*|\s+")  # each CJK character is a word
 _PROBE = "the"
-_SPLIT_LEVELS = (_SENTENCE_END, _CLAUSE_END, _WORD_END)  # then single characters
+_SPLIT_LEVELS = (SENTENCE_BOUNDARY, CLAUSE_BOUNDARY, WORD_BOUNDARY)  # then single characters
 _NOT_A_TITLE = re.compile(r"^[\d\s.,:;/|()\-–—_#*]*$")
 
 TokenCounter = Callable[[str], int]
@@ -157,7 +151,7 @@ class _Sizer:
     def sentences_from_end(self, piece: _Piece) -> Iterator[tuple[str, int, bool]]:
         """A piece's sentences, last first, with their costs (counted only as far as the caller
         reads) and whether each is the piece's first."""
-        spans = _spans(piece.text, _SENTENCE_END)
+        spans = _spans(piece.text, SENTENCE_BOUNDARY)
         if len(spans) == 1:
             yield piece.text, piece.tokens, True
             return

@@ -11,13 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ingest.document import Block, BlockKind
+from ingest.text import CJK_CHAR
 
-# Han, kana, CJK punctuation and full-width forms: text in these scripts is written without spaces.
-CJK_RANGES = (
-    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-)
-_CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 # Full-width punctuation NFKC would turn into ASCII (，！？；：（）…), which Chinese text keeps.
 _KEEP_FULLWIDTH = "".join(
     chr(c) for c in range(0xFF01, 0xFF5F) if unicodedata.category(chr(c)).startswith("P")
@@ -70,7 +65,7 @@ def normalize_unicode(text: str) -> str:
 
 
 def is_cjk(char: str) -> bool:
-    return bool(_CJK_CHAR.match(char))
+    return bool(CJK_CHAR.match(char))
 
 
 def join_lines(lines: Iterable[str]) -> str:

@@ -12,15 +12,16 @@ from langchain_core.documents import Document
 
 from ingest.document import index_text
 from ingest.manifest import Manifest
-from ingest.pipeline import Ingestor, IngestReport, SourceFile, discover
+from ingest.text import HAN_RANGES
 from rag_app.answer import Answer, Answerer, make_chat_model
 from rag_app.embeddings import GuideEmbeddings, make_embeddings
+from rag_app.indexing import Ingestor, IngestReport, SourceFile, discover
 from rag_app.keyword import KeywordIndex
 from rag_app.retrieval import HybridRetriever, make_retriever
 from rag_app.settings import Settings
 from rag_app.store import GuideStore, drop_collection, make_client
 
-_UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+_UNSAFE_NAME = re.compile(rf"[^\w.\-{HAN_RANGES}]+")
 
 
 def upload_source(filename: str) -> str:

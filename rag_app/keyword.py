@@ -7,65 +7,16 @@ BM25 catches them. The index is rebuilt once per ingest that changed something, 
 from __future__ import annotations
 
 import json
-import logging
 import math
 import os
-import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import bm25s
-import jieba
 import numpy as np
-import Stemmer
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
-
-ENGLISH_STOP_WORDS = frozenset(
-    """a about above after again all am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he
-    her here hers him his how i if in into is it its itself just me more most my no nor not now of off on
-    once only or other our ours out over own same she should so some such than that the their theirs them
-    then there these they this those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours my i'm it's don't can't should""".split()
-)
-CHINESE_STOP_WORDS = frozenset(
-    "的 了 是 在 和 与 或 及 就 都 也 而 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 吗 呢 吧 啊 呀 么 "
-    "怎么 怎样 如何 什么 为什么 哪 哪些 能 会 可以 要 应该 需要 有 没有 一个 上 中 下 对 把 被 让 给 请 "
-    "时 后 前 还 又 再 很 太 多 少 个 之 其 该 于 以 为 从 到 等 ， 。 ？ ！ ； ： 、".split()
-)
-
-
-class Tokenizer:
-    """jieba words for Chinese runs; lower-cased, stop-word-free, Snowball-stemmed words for the rest."""
-
-    def __init__(self) -> None:
-        jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
-        self._jieba = jieba.Tokenizer()
-        self._stemmer = Stemmer.Stemmer("english")
-        self._lock = threading.Lock()
-
-    def __call__(self, text: str) -> list[str]:
-        tokens: list[str] = []
-        position = 0
-        lowered = text.lower()
-        for match in _CJK_RUN.finditer(lowered):
-            tokens.extend(self._latin(lowered[position : match.start()]))
-            tokens.extend(self._chinese(match.group()))
-            position = match.end()
-        tokens.extend(self._latin(lowered[position:]))
-        return tokens
-
-    def _latin(self, text: str) -> list[str]:
-        words = [w for w in _WORD.findall(text) if w not in ENGLISH_STOP_WORDS]
-        return self._stemmer.stemWords(words) if words else []
-
-    def _chinese(self, run: str) -> list[str]:
-        with self._lock:  # jieba's lazy dictionary load is not thread-safe
-            words = self._jieba.lcut_for_search(run)
-        return [w for w in words if w.strip() and w not in CHINESE_STOP_WORDS]
+from ingest.text import Tokenizer
 
 
 class KeywordIndex:

@@ -22,9 +22,9 @@ from rag_app.api.errors import install_error_handlers
 from rag_app.api.limits import BodyLimitMiddleware
 from rag_app.api.ratelimit import RateLimiter
 from rag_app.api.security import check_exposure
+from rag_app.api.sessions import SessionStore
 from rag_app.api.state import Service
 from rag_app.assistant import Assistant
-from rag_app.sessions import SessionStore
 from rag_app.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from rag_app.answer import Answer
 from rag_app.api.errors import ApiError
+from rag_app.api.sessions import Message
 from rag_app.api.state import Service
-from rag_app.sessions import Message
 
 
 @dataclass(frozen=True)

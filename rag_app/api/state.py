@@ -10,8 +10,8 @@ from fastapi import Depends, Request
 
 from rag_app.api.errors import ApiError
 from rag_app.api.ratelimit import RateLimiter
+from rag_app.api.sessions import SessionStore
 from rag_app.assistant import Assistant
-from rag_app.sessions import SessionStore
 from rag_app.settings import Settings
 
 NOT_READY_RETRY_S = 5

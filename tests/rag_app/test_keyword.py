@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag_app.keyword import KeywordIndex, Tokenizer
+from ingest.text import Tokenizer
+from rag_app.keyword import KeywordIndex
 
 
 def test_tokenizer_segments_chinese_and_stems_english() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from rag_app.sessions import SessionStore
+from rag_app.api.sessions import SessionStore
 
 
 class Clock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag_app.embeddings.engines import estimate_tokens
+from ingest.text import estimate_tokens
 from rag_app.embeddings.families import BGE_EN, BGE_M3, BGE_ZH, E5, E5_INSTRUCT, QWEN3, detect_family
 
 TASK = "Given a question about a product, retrieve passages of its manual that answer the question"

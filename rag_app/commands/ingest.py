@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from rag_app.assistant import Assistant
-from rag_app.errors import user_errors
+from rag_app.commands.errors import user_errors
 from rag_app.settings import Settings
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from rag_app.assistant import Assistant
-from rag_app.errors import user_errors
+from rag_app.commands.errors import user_errors
 from rag_app.settings import Settings
 
 TRIGRAM_CHUNK_CHARS = 1000

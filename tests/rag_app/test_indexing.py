@@ -87,7 +87,7 @@ def test_rebuild_starts_from_scratch(assistant: Assistant, small_guides: Path) -
 def _rag_ingest(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAG_DATA_DIR": str(data_dir)}
     return subprocess.run(
-        [sys.executable, "-c", "from ingest.cli import main; raise SystemExit(main())", *args],
+        [sys.executable, "-c", "from rag_app.commands.ingest import main; raise SystemExit(main())", *args],
         capture_output=True, text=True, env=env, check=False,
     )
 
@@ -113,7 +113,7 @@ def test_cli_refuses_another_embedding_model_and_points_to_rebuild(tmp_path: Pat
     assert _rag_ingest([str(small_guides)], tmp_path / "data").returncode == 0
     env_model = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data"), "EMBEDDING_MODEL": "all-MiniLM-L6-v2"}
     result = subprocess.run(
-        [sys.executable, "-c", "from ingest.cli import main; raise SystemExit(main())", str(small_guides)],
+        [sys.executable, "-c", "from rag_app.commands.ingest import main; raise SystemExit(main())", str(small_guides)],
         capture_output=True, text=True, env=env_model, check=False,
     )
     assert result.returncode == 2 and "--rebuild" in result.stderr and "Traceback" not in result.stderr

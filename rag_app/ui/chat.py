@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ingest.pipeline import IngestReport
 from rag_app.answer import Answer
-from rag_app.i18n import Lang, t
-from rag_app.ui_citations import escape_markdown
+from rag_app.indexing import IngestReport
+from rag_app.ui.citations import escape_markdown
+from rag_app.ui.i18n import Lang, t
 
 MAX_SUGGESTED_GUIDES = 12
 

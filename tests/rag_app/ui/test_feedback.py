@@ -7,8 +7,8 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
-from rag_app.eval import load_qa
-from rag_app.feedback import FeedbackStore
+from rag_app.commands.eval import load_qa
+from rag_app.ui.feedback import FeedbackStore
 
 
 def doc(source: str, section: str, page: int | None = None) -> Document:

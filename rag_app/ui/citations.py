@@ -15,14 +15,12 @@ from collections.abc import Callable
 
 from langchain_core.documents import Document
 
+from ingest.text import CITATION, HAN, WORD
 from rag_app.answer import Answer
 
 Tokenize = Callable[[str], list[str]]  # the keyword index's tokenizer: jieba words, stemmed English words
 
-_CITATION = re.compile(r"\[(\d{1,3})\]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^])")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 HIGHLIGHT = '<mark style="background-color: #fde2b8; color: inherit; padding: 0 1px; border-radius: 3px">{}</mark>'
 MIN_HAN_TERM = 2  # single characters (用, 后, 时) would light up most of a Chinese passage
 
@@ -35,7 +33,7 @@ def escape_markdown(text: str) -> str:
 def cited_sources(answer: Answer) -> list[tuple[int, Document]]:
     """(number, passage) for each passage the text cites, in order; all of them when it cites none."""
     numbered = list(enumerate(answer.sources, start=1))
-    cited = {int(n) for n in _CITATION.findall(answer.text)}
+    cited = {int(n) for n in CITATION.findall(answer.text)}
     return [(n, doc) for n, doc in numbered if n in cited] or numbered
 
 
@@ -56,9 +54,9 @@ def highlight(passage: str, question: str, tokenize: Tokenize) -> str:
     """
     wanted = set(tokenize(question))
     spans: list[tuple[int, int]] = []
-    for term in {w for w in wanted if _HAN.search(w) and len(w) >= MIN_HAN_TERM}:
+    for term in {w for w in wanted if HAN.search(w) and len(w) >= MIN_HAN_TERM}:
         spans += [(m.start(), m.end()) for m in re.finditer(re.escape(term), passage)]
-    for match in _LATIN_WORD.finditer(passage):
+    for match in WORD.finditer(passage):
         if wanted.intersection(tokenize(match.group())):
             spans.append(match.span())
     return "  \n".join(_mark_line(line, spans, offset) for line, offset in _lines(passage))

@@ -12,7 +12,8 @@ from langchain_core.documents import Document
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from rag_app.answer import REFUSAL_SENTENCE, Answer, Answerer, detect_language, make_chat_model
+from ingest.text import detect_language
+from rag_app.answer import REFUSAL_SENTENCE, Answer, Answerer, make_chat_model
 from rag_app.settings import Settings
 
 

@@ -27,7 +27,7 @@ def _rag_ask(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LLM_"))}
     env["RAG_DATA_DIR"] = str(data_dir)
     return subprocess.run(
-        [sys.executable, "-c", "from rag_app.cli import ask_main; raise SystemExit(ask_main())", *args],
+        [sys.executable, "-c", "from rag_app.commands.ask import main; raise SystemExit(main())", *args],
         capture_output=True, text=True, env=env, check=False,
     )
 

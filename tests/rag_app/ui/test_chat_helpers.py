@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from langchain_core.documents import Document
 
-from ingest.pipeline import IngestReport
+from ingest.text import Tokenizer
 from rag_app.answer import Answer
-from rag_app.i18n import language_of_locale
-from rag_app.keyword import Tokenizer
-from rag_app.ui_chat import AnswerStream, Turn, answer_markdown, guide_suggestion, history, upload_outcome
-from rag_app.ui_citations import HIGHLIGHT, citation_label, cited_sources, escape_markdown, highlight
+from rag_app.indexing import IngestReport
+from rag_app.ui.chat import AnswerStream, Turn, answer_markdown, guide_suggestion, history, upload_outcome
+from rag_app.ui.citations import HIGHLIGHT, citation_label, cited_sources, escape_markdown, highlight
+from rag_app.ui.i18n import language_of_locale
 
 
 @pytest.fixture(scope="module")

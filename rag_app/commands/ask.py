@@ -1,4 +1,4 @@
-"""Console scripts `rag-ask` and `rag-serve`: thin shells over the Assistant."""
+"""`rag-ask`: a streamed, cited answer from the guides in the terminal (a thin shell over the Assistant)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from rag_app.answer import Answer
 from rag_app.api.schemas import Source, ask_response
 from rag_app.assistant import Assistant
-from rag_app.errors import user_errors
+from rag_app.commands.errors import user_errors
 from rag_app.settings import Settings
 
 
@@ -24,7 +24,7 @@ def format_citations(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def ask_main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rag-ask", description="Answer a question from the guides, cited.")
     parser.add_argument("question")
     parser.add_argument("--k", type=int, default=None, help="passages to use (default RETRIEVAL_K)")
@@ -61,16 +61,4 @@ def ask_main(argv: list[str] | None = None) -> int:
         print(f"\n({final.notice})", file=sys.stderr)
     if final.sources:
         print("\n" + format_citations(final))
-    return 0
-
-
-def serve_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rag-serve", description="Run the HTTP backend.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    args = parser.parse_args(argv)
-    from rag_app.api import serve
-
-    with user_errors():
-        serve(Settings(), host=args.host, port=args.port)
     return 0

@@ -11,7 +11,7 @@ from conftest import APP, APP_TIMEOUT_S, plain
 from fake_llm import FakeLLM, Fault
 from streamlit.testing.v1 import AppTest
 
-from rag_app.feedback import FeedbackStore
+from rag_app.ui.feedback import FeedbackStore
 
 
 def ask(page: AppTest, question: str) -> AppTest:

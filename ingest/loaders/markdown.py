@@ -1,0 +1,122 @@
+"""Markdown: headings, lists, tables and callouts from the token stream."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ingest.clean import (
+    join_lines,
+)
+from ingest.document import Block, BlockKind
+from ingest.loaders.encoding import read_text
+from ingest.loaders.html import html_blocks
+
+MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+
+
+@dataclass
+class _MdItem:
+    marker: str
+    parts: list[str] = field(default_factory=list)
+    emitted: bool = False
+
+
+def load_markdown(path: Path) -> list[Block]:
+    return markdown_blocks(read_text(path))
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    """Walk markdown-it's token stream: headings (ATX and setext), list items as steps, block
+    quotes as callouts, GFM tables, code as paragraphs, embedded HTML through the HTML loader."""
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
+    blocks: list[Block] = []
+    quote: list[str] = []
+    quote_depth = 0
+    lists: list[list[int] | None] = []  # per open list: [next number], or None for bullets
+    items: list[_MdItem] = []
+    table: list[str] = []
+    row: list[str] = []
+
+    def emit(kind: BlockKind, body: str, level: int = 0) -> None:
+        if quote_depth:
+            quote.append(body)
+        else:
+            blocks.append(Block(kind, body, level))
+
+    def flush_item() -> None:
+        if items and items[-1].parts and not items[-1].emitted:
+            emit(BlockKind.STEP, f"{items[-1].marker} " + "\n".join(items[-1].parts))
+            items[-1].emitted = True
+
+    for i, token in enumerate(tokens):
+        kind = token.type
+        if kind == "heading_open":
+            flush_item()
+            emit(BlockKind.HEADING, _md_inline(tokens[i + 1]), int(token.tag[1]))
+        elif kind == "inline" and tokens[i - 1].type == "paragraph_open":
+            body = _md_inline(token)
+            if items and not items[-1].emitted:
+                items[-1].parts.append(body)
+            else:
+                emit(BlockKind.PARAGRAPH, body)
+        elif kind == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
+            row.append(_md_inline(token).replace("\n", " "))
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            flush_item()
+            lists.append([int(token.attrGet("start") or 1)] if kind == "ordered_list_open" else None)
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            counter = lists[-1]
+            marker = "-" if counter is None else f"{counter[0]}."
+            if counter is not None:
+                counter[0] += 1
+            items.append(_MdItem(marker))
+        elif kind == "list_item_close":
+            flush_item()
+            items.pop()
+        elif kind == "blockquote_open":
+            flush_item()
+            quote_depth += 1
+        elif kind == "blockquote_close":
+            quote_depth -= 1
+            if not quote_depth and quote:
+                blocks.append(Block(BlockKind.WARNING, re.sub(r"^\[!(\w+)\]", r"\1:", "\n".join(quote))))
+                quote.clear()
+        elif kind == "tr_close":
+            table.append(" | ".join(row))
+            row = []
+        elif kind == "table_close":
+            flush_item()
+            emit(BlockKind.TABLE, "\n".join(table))
+            table = []
+        elif kind in ("fence", "code_block"):
+            flush_item()
+            emit(BlockKind.PARAGRAPH, token.content.rstrip("\n"))
+        elif kind == "html_block":
+            flush_item()
+            for block in html_blocks(token.content):
+                emit(block.kind, block.text, block.level)
+    return blocks
+
+
+_BR = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
+
+
+def _md_inline(token: Token) -> str:
+    """Inline markdown as plain text: emphasis and link syntax dropped (link text kept), images
+    dropped, soft line breaks joined (CJK-aware), hard breaks kept."""
+    groups: list[list[str]] = [[""]]
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            groups[-1][-1] += child.content
+        elif child.type == "softbreak":
+            groups[-1].append("")
+        elif child.type == "hardbreak" or (child.type == "html_inline" and _BR.match(child.content)):
+            groups.append([""])
+    return "\n".join(join_lines(group) for group in groups)

@@ -1,0 +1,254 @@
+"""PDF: lines with their sizes; headings from the outline or font size, page furniture dropped."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from itertools import pairwise
+from pathlib import Path
+
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError
+
+from ingest.clean import (
+    MAX_HEADING_CHARS,
+    is_cjk,
+    join_lines,
+    page_furniture,
+    toc_line_mask,
+)
+from ingest.document import Block, BlockKind, LoadError
+from ingest.loaders.plain import line_blocks
+from ingest.text import SENTENCE_FINAL
+
+_PDF_HEADING_RATIO = 1.15  # a line this much larger than the body text is a heading
+_PDF_PARAGRAPH_GAP = 1.4  # a line gap this much wider than the page's usual one starts a paragraph
+_PDF_MAX_HEADING_LEVELS = 4
+
+
+
+
+_Bookmark = tuple[str, int, int, float | None]  # title, level, 0-based page, top coordinate
+
+
+@dataclass
+class _PdfLine:
+    text: str
+    size: float
+    y: float
+    heading: int = 0  # heading level once decided
+
+
+def load_pdf(path: Path) -> list[Block]:
+    """Text per page with 1-based page numbers. Running headers/footers, page numbers and the TOC
+    are removed; headings come from the outline when there is one, else from font size."""
+    reader = PdfReader(path)
+    if reader.is_encrypted:
+        try:
+            decrypted = reader.decrypt("")
+        except DependencyError as exc:
+            raise LoadError(f"the PDF is encrypted and cannot be decrypted here ({exc})") from exc
+        if decrypted == PasswordType.NOT_DECRYPTED:
+            raise LoadError("the PDF is encrypted with a password")
+    pages = [_pdf_page_lines(page) for page in reader.pages]
+    if not any(line.text.strip() for lines in pages for line in lines):
+        raise LoadError("the PDF has no text layer (scanned images?); run OCR on it first")
+
+    # Furniture is found in visual order (content streams often draw the footer first). Without an
+    # outline, heading-sized lines are headings, never furniture: a chapter title repeated on every
+    # page is left for the chunker to skip, so its first occurrence still opens the section. The
+    # body size those headings are measured against ignores the likely furniture.
+    visual = [sorted(lines, key=lambda line: -line.y) for lines in pages]
+    outline = _pdf_outline(reader)
+    ranks: dict[float, int] = {}
+    if not outline:
+        ranks = _heading_size_ranks(visual, not_body=_furniture_ids(visual, lambda line: line.text))
+    dropped = _furniture_ids(visual, lambda line: "" if line.size in ranks else line.text)
+    pages = [[line for line in lines if id(line) not in dropped] for lines in pages]
+    toc = iter(toc_line_mask([line.text for lines in pages for line in lines]))
+    pages = [[line for line in lines if not next(toc)] for lines in pages]
+
+    if outline:
+        _mark_outline_headings(pages, outline)
+    else:
+        _mark_size_headings(pages, ranks)
+    blocks: list[Block] = []
+    for number, lines in enumerate(pages, start=1):
+        page_blocks = _pdf_page_blocks(lines, number)
+        if blocks and page_blocks and _continues(blocks[-1], page_blocks[0]):
+            blocks[-1] = replace(blocks[-1], text=join_lines([blocks[-1].text, page_blocks.pop(0).text]))
+        blocks.extend(page_blocks)
+    return blocks
+
+
+def _continues(block: Block, following: Block) -> bool:
+    """Whether a page's first paragraph is the rest of the previous page's last block, cut mid-sentence."""
+    return (
+        block.kind is not BlockKind.HEADING
+        and block.kind is not BlockKind.TABLE
+        and following.kind is BlockKind.PARAGRAPH
+        and not block.text.rstrip().endswith(SENTENCE_FINAL)
+        and (following.text[:1].islower() or is_cjk(following.text[:1]))
+    )
+
+
+def _furniture_ids(visual: list[list[_PdfLine]], text_of: Callable[[_PdfLine], str]) -> set[int]:
+    furniture = page_furniture([[text_of(line) for line in lines] for lines in visual])
+    return {id(line) for lines, drop in zip(visual, furniture) for i, line in enumerate(lines) if i in drop}
+
+
+def _pdf_page_lines(page: object) -> list[_PdfLine]:
+    """Lines of a page with their effective font size and baseline, from pypdf's text visitor."""
+    fragments: list[tuple[str, float, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, font_size: float) -> None:
+        if text:
+            # Effective size and position come from the text matrix times the transformation matrix.
+            m = [tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
+                 tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3],
+                 tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]]
+            fragments.append((text, abs(font_size) * math.hypot(m[2], m[3]), m[5]))
+
+    page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    raw: list[tuple[str, Counter[float], float]] = []
+    text, sizes, y = "", Counter[float](), None
+    for fragment, size, frag_y in fragments:
+        pieces = fragment.split("\n")
+        for n, piece in enumerate(pieces):
+            if piece.strip():
+                sizes[round(size * 2) / 2] += len(piece.strip())
+                y = frag_y if y is None else y
+            text += piece
+            if n < len(pieces) - 1:
+                if text.strip():
+                    raw.append((text, sizes, y or 0.0))
+                text, sizes, y = "", Counter(), None
+    if text.strip():
+        raw.append((text, sizes, y or 0.0))
+    return [_PdfLine(text, sizes.most_common(1)[0][0], y) for text, sizes, y in _merge_baselines(raw)]
+
+
+def _merge_baselines(raw: list[tuple[str, Counter[float], float]]) -> list[tuple[str, Counter[float], float]]:
+    """Join consecutive pieces pypdf broke apart on one baseline: a list number drawn apart from
+    its text ("1." / "Check the valve"), or the cells of one table row."""
+    merged: list[tuple[str, Counter[float], float]] = []
+    for text, sizes, y in raw:
+        if merged and abs(merged[-1][2] - y) < 1.0:
+            previous, previous_sizes, previous_y = merged[-1]
+            merged[-1] = (f"{previous.rstrip()} {text.lstrip()}", previous_sizes + sizes, previous_y)
+        else:
+            merged.append((text, sizes, y))
+    return merged
+
+
+def _pdf_outline(reader: PdfReader) -> list[_Bookmark]:
+    """(title, level, 0-based page, top) of each bookmark, in outline order."""
+    entries: list[_Bookmark] = []
+
+    def walk(items: list[object], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            page = reader.get_destination_page_number(item)  # type: ignore[arg-type]
+            title = str(getattr(item, "title", "") or "").strip()
+            if title and page is not None and page >= 0:
+                top = getattr(item, "top", None)
+                entries.append((title, level, page, float(top) if isinstance(top, (int, float)) else None))
+
+    walk(reader.outline, 1)
+    return entries
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def _mark_outline_headings(pages: list[list[_PdfLine]], outline: list[_Bookmark]) -> None:
+    """Mark the line each bookmark points at as a heading, or insert the bookmark's title where it
+    points (by its top coordinate, else at the top of its page) when no line matches."""
+    for title, level, page_index, top in outline:
+        if page_index >= len(pages):
+            continue
+        lines = pages[page_index]
+        wanted = _squash(title)
+        for i, line in enumerate(lines):
+            joined = _squash(line.text)
+            if not line.heading and joined and (joined == wanted or (
+                    wanted.startswith(joined) and i + 1 < len(lines)
+                    and joined + _squash(lines[i + 1].text) == wanted)):
+                line.heading = level
+                if joined != wanted:  # a title wrapped over two lines
+                    line.text = f"{line.text} {lines.pop(i + 1).text}"
+                break
+        else:
+            at = 0
+            if top is not None:
+                below = (i for i, line in enumerate(lines) if line.y < top - 1 and not line.heading)
+                at = next(below, len(lines))
+            lines.insert(at, _PdfLine(title, 0.0, top or 0.0, heading=level))
+
+
+def _heading_size_ranks(pages: list[list[_PdfLine]], not_body: set[int]) -> dict[float, int]:
+    """Font sizes noticeably larger than the body's dominant size, ranked (largest = level 1)."""
+    weights = Counter[float]()
+    for lines in pages:
+        for line in lines:
+            if id(line) not in not_body:
+                weights[line.size] += len(line.text)
+    if not weights:
+        return {}
+    body = weights.most_common(1)[0][0]
+    large = {
+        line.size
+        for lines in pages
+        for line in lines
+        if line.size >= body * _PDF_HEADING_RATIO and len(line.text.strip()) <= MAX_HEADING_CHARS
+    }
+    sizes = sorted(large, reverse=True)
+    return {size: min(i + 1, _PDF_MAX_HEADING_LEVELS) for i, size in enumerate(sizes)}
+
+
+def _mark_size_headings(pages: list[list[_PdfLine]], ranks: dict[float, int]) -> None:
+    """Without an outline, heading-sized short lines are headings; wrapped heading lines of one
+    size are joined."""
+    for lines in pages:
+        i = 0
+        while i < len(lines):
+            level = ranks.get(lines[i].size, 0) if len(lines[i].text.strip()) <= MAX_HEADING_CHARS else 0
+            lines[i].heading = level
+            if level and i > 0 and lines[i - 1].heading == level and lines[i - 1].size == lines[i].size:
+                lines[i - 1].text += " " + lines.pop(i).text
+                continue
+            i += 1
+
+
+def _pdf_page_blocks(lines: list[_PdfLine], page: int) -> list[Block]:
+    """Group a page's lines into blocks: a heading line is a block, a list marker starts a step,
+    and a wider vertical gap, a font change or a callout label starts a paragraph."""
+    gaps = sorted(a.y - b.y for a, b in pairwise(lines) if a.y - b.y > 0 and not (a.heading or b.heading))
+    usual = gaps[len(gaps) // 4] if gaps else 0.0  # a low quantile: paragraph gaps must not raise it
+    blocks: list[Block] = []
+    group: list[_PdfLine] = []
+
+    def flush() -> None:
+        if group:
+            blocks.extend(line_blocks([line.text for line in group], page))
+            group.clear()
+
+    for line in lines:
+        if line.heading:
+            flush()
+            blocks.append(Block(BlockKind.HEADING, line.text, line.heading, page))
+            continue
+        if group:
+            previous = group[-1]
+            gap = previous.y - line.y
+            if gap <= 0 or (usual and gap > usual * _PDF_PARAGRAPH_GAP) or abs(previous.size - line.size) > 1:
+                flush()
+        group.append(line)
+    flush()
+    return blocks

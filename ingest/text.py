@@ -1,0 +1,128 @@
+"""The one text toolkit: scripts, language, sentences, citations and terms, for Chinese and English.
+
+Everything that asks "what is a term", "where does a sentence end" or "is this Chinese" asks here:
+the keyword index, the relevance gate, the extractive answers, the highlighting and the chunker.
+It lives in `ingest` (the lowest layer) so that `rag_app` can use it without `ingest` importing
+`rag_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from typing import Literal
+
+import jieba
+import Stemmer
+
+Language = Literal["zh", "en"]
+
+# Han, kana, CJK punctuation and full-width forms: text in these scripts is written without spaces.
+CJK_RANGES = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+)
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # ideographs only
+CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
+HAN = re.compile(f"[{HAN_RANGES}]")
+HAN_RUN = re.compile(f"[{HAN_RANGES}]+")
+LATIN_WORD = re.compile(r"[A-Za-z]+")  # for weighing scripts against each other
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")  # a Latin-script word as a reader sees it
+
+# A citation marker in an answer: [1] .. [999].
+CITATION = re.compile(r"\[(\d{1,3})\]")
+
+# Punctuation that ends a sentence (or a clause a heading never ends with), in either script.
+SENTENCE_PUNCTUATION = tuple(".。!！?？;；,，:：")
+SENTENCE_FINAL = tuple(".。!！?？:：")
+# A line that ends like this is prose, not a heading cut short.
+ENDS_SENTENCE = re.compile(r"[。！？；!?.:：;]$")
+
+# Where the chunker may cut: ". ! ?" followed by space (not after e.g./i.e./No./Fig.), Chinese 。！？；
+# with any closing quotes or brackets, and line breaks.
+SENTENCE_BOUNDARY = re.compile(
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bNo)(?<!\bFig)[.!?]+[\"'”’)\]]*\s+|[。！？；]+[”’」』）)]*\s*|\n+"
+)
+CLAUSE_BOUNDARY = re.compile(r"[,;:]\s+|[，、：:]\s*")
+WORD_BOUNDARY = re.compile(rf"[{CJK_RANGES}]\s*|\s+")  # each CJK character is a word
+
+# Where a quoted answer splits a line into sentences: after CJK or strong punctuation; after a period
+# that does not end a step number ("1.") when a new sentence follows; before a step marker in a line.
+SENTENCE_SPLIT = re.compile(
+    r"(?<=[。！？；!?])\s*"
+    rf"|(?<=[^\s\d]\.)\s+(?=[A-Z0-9\"“‘(\[{HAN_RANGES}])"
+    r"|\s+(?=\d{1,2}[.)]\s)"
+    r"|(?=（\d{1,2}）|[①-⑳]|第[一二三四五六七八九十\d]+步)"
+)
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+_ANY_WORD = re.compile(r"\w+|[^\w\s]")
+
+ENGLISH_STOP_WORDS = frozenset(
+    ["a", "about", "above", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "my", "i'm", "it's", "don't", "can't", "should"]
+)
+CHINESE_STOP_WORDS = frozenset(
+    ["的", "了", "是", "在", "和", "与", "或", "及", "就", "都", "也", "而", "我", "你", "他", "她", "它", "我们", "你们", "他们", "这", "那", "这个", "那个", "吗", "呢", "吧", "啊", "呀", "么", "怎么", "怎样", "如何", "什么", "为什么", "哪", "哪些", "能", "会", "可以", "要", "应该", "需要", "有", "没有", "一个", "上", "中", "下", "对", "把", "被", "让", "给", "请", "时", "后", "前", "还", "又", "再", "很", "太", "多", "少", "个", "之", "其", "该", "于", "以", "为", "从", "到", "等", "，", "。", "？", "！", "；", "：", "、"]
+)
+
+
+def detect_language(text: str) -> Language:
+    """Chinese when Han characters weigh at least as much as Latin words (about two characters a word).
+
+    So "如何清洁 HEPA filter" is Chinese, "How do I clean the 滤网?" is English.
+    """
+    han = len(HAN.findall(text))
+    return "zh" if han and han / 2 >= len(LATIN_WORD.findall(text)) else "en"
+
+
+def text_size(text: str) -> float:
+    """Length in words, a Han character counting half: how long a question "feels" in either script."""
+    return len(HAN.findall(text)) / 2 + len(LATIN_WORD.findall(text))
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count where the model's tokenizer is not at hand: a CJK character ~ 1, a word ~ 1.3."""
+    cjk = len(CJK_CHAR.findall(text))
+    return cjk + math.ceil(1.3 * len(_ANY_WORD.findall(CJK_CHAR.sub(" ", text))))
+
+
+class Tokenizer:
+    """Terms: jieba words for Chinese runs; lower-cased, stop-word-free, Snowball-stemmed words otherwise.
+
+    Safe from several threads (jieba's lazy dictionary load and a Stemmer are not).
+    """
+
+    def __init__(self) -> None:
+        jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
+        self._jieba = jieba.Tokenizer()
+        self._stemmer = Stemmer.Stemmer("english")
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> list[str]:
+        tokens: list[str] = []
+        position = 0
+        lowered = text.lower()
+        for match in HAN_RUN.finditer(lowered):
+            tokens.extend(self._latin(lowered[position : match.start()]))
+            tokens.extend(self._chinese(match.group()))
+            position = match.end()
+        tokens.extend(self._latin(lowered[position:]))
+        return tokens
+
+    def terms(self, text: str) -> frozenset[str]:
+        """The distinct terms of `text`."""
+        return frozenset(self(text))
+
+    def _latin(self, text: str) -> list[str]:
+        words = [w for w in _ASCII_WORD.findall(text) if w not in ENGLISH_STOP_WORDS]
+        if not words:
+            return []
+        with self._lock:
+            return self._stemmer.stemWords(words)
+
+    def _chinese(self, run: str) -> list[str]:
+        with self._lock:
+            words = self._jieba.lcut_for_search(run)
+        return [w for w in words if w.strip() and w not in CHINESE_STOP_WORDS]
