@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,15 @@ from ingest.manifest import Manifest
 from ingest.text import HAN_RANGES
 from rag_app.answer import Answer, Answerer, make_chat_model
 from rag_app.embeddings import GuideEmbeddings, make_embeddings
+from rag_app.gate import (
+    CALIBRATION_KEY,
+    DEFAULT_CALIBRATION,
+    Calibration,
+    Decision,
+    Gate,
+    calibrate,
+    is_injection,
+)
 from rag_app.indexing import Ingestor, IngestReport, SourceFile, discover
 from rag_app.keyword import KeywordIndex
 from rag_app.retrieval import HybridRetriever, make_retriever
@@ -50,6 +60,9 @@ class Assistant:
         self.manifest = Manifest(settings.rag_data_dir / f"manifest-{settings.rag_collection}.json")
         self.store = self._open_store()
         self.retriever: HybridRetriever = make_retriever(settings, self.store, self.embeddings, self.keyword)
+        self._calibration_lock = threading.Lock()
+        self.gate = Gate(self.keyword, self._stored_calibration())
+        self.retriever.gate = self.gate
         self.answerer = Answerer(settings, make_chat_model(settings))
 
     # Knowledge base
@@ -64,9 +77,11 @@ class Assistant:
     ) -> IngestReport:
         if rebuild:
             self.rebuild()
-        return self._ingestor().run(
+        report = self._ingestor().run(
             discover(paths), prune_roots=paths if prune else (), progress=progress, on_error=on_error
         )
+        self._recalibrate_after(report.chunks_added + report.chunks_deleted)
+        return report
 
     def ingest_upload(self, filename: str, content: bytes, progress: bool = False,
                       on_error: Callable[[str], None] | None = None) -> IngestReport:
@@ -93,10 +108,12 @@ class Assistant:
                 target.unlink(missing_ok=True)
             else:
                 previous.unlink(missing_ok=True)
+        self._recalibrate_after(report.chunks_added + report.chunks_deleted)
         return report
 
     def remove(self, source: str) -> int:
         removed = self._ingestor().remove(source)
+        self._recalibrate_after(removed)
         upload = self.settings.rag_data_dir / "uploads" / source
         if upload.is_file():
             upload.unlink()
@@ -111,6 +128,54 @@ class Assistant:
         self.keyword = KeywordIndex(self.keyword.directory, self.keyword.tokenize)
         self.store = self._open_store()
         self.retriever = make_retriever(self.settings, self.store, self.embeddings, self.keyword)
+        self.gate = Gate(self.keyword, DEFAULT_CALIBRATION.with_overrides(self.settings))
+        self.retriever.gate = self.gate
+
+    # The relevance gate
+
+    @property
+    def calibration(self) -> Calibration:
+        """The gate's thresholds for this collection (what the staff page and `rag-ask --json` show)."""
+        self._ensure_calibrated()
+        return self.gate.calibration
+
+    def calibrate(self) -> Calibration:
+        """Measure this collection with this model (`rag-calibrate`); stored with the collection."""
+        with self._calibration_lock:
+            chunks = [(str(c.metadata.get("source", "")), str(c.metadata.get("section", "")), c.text)
+                      for c in self.store.all_chunks()]
+            if not chunks:
+                self.gate.calibration = DEFAULT_CALIBRATION.with_overrides(self.settings)
+                return self.gate.calibration
+            measured = calibrate(lambda q: self.retriever.search(q), self.keyword, chunks, self.embeddings.fingerprint)
+            self.store.set_metadata(CALIBRATION_KEY, measured.to_json())
+            self.gate.calibration = measured.with_overrides(self.settings)
+            return self.gate.calibration
+
+    def gate_decision(self, question: str, passages: Sequence[Document]) -> Decision:
+        self._ensure_calibrated()
+        return self.gate.decide(question, passages)
+
+    def _recalibrate_after(self, changed_chunks: int) -> None:
+        if changed_chunks:
+            self.calibrate()
+
+    def _ensure_calibrated(self) -> None:
+        """A collection filled elsewhere, or by an older version, is measured at its first question."""
+        current = self.gate.calibration
+        count = self.store.count()
+        if count > 0 and (current.origin == "default" or current.chunks != count):
+            self.calibrate()
+
+    def _stored_calibration(self) -> Calibration:
+        stored = self.store.metadata(CALIBRATION_KEY)
+        try:
+            calibration = Calibration.from_json(stored) if isinstance(stored, str) else DEFAULT_CALIBRATION
+        except (ValueError, TypeError, KeyError):
+            calibration = DEFAULT_CALIBRATION  # written by another version: measured again when needed
+        if calibration.model and calibration.model != self.embeddings.fingerprint:
+            calibration = DEFAULT_CALIBRATION
+        return calibration.with_overrides(self.settings)
 
     def info(self) -> KnowledgeBaseInfo:
         store = (
@@ -137,9 +202,12 @@ class Assistant:
         self, question: str, history: Sequence[dict[str, str]] = (), k: int | None = None
     ) -> Iterator[str | Answer]:
         """Text deltas as they come, then the final Answer."""
+        if is_injection(question):  # refused before retrieval: the rules are not the user's to change
+            yield from self.answerer.stream(question, [], list(history))
+            return
         standalone = self.answerer.condense(question, list(history))
         passages = self.retriever.search(standalone, k)
-        relevant = passages if self.retriever.is_relevant(standalone, passages) else []
+        relevant = passages if self.gate_decision(standalone, passages).relevant else []
         yield from self.answerer.stream(standalone, relevant, list(history))
 
     def ask(self, question: str, history: Sequence[dict[str, str]] = (), k: int | None = None) -> Answer:

@@ -92,6 +92,24 @@ class KeywordIndex:
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if self._vocab.get(t) in present) / total if total > 0 else 0.0
 
+    def absent_share(self, query: str) -> float:
+        """IDF-weighted share of the question's terms that no chunk of the collection holds.
+
+        Mostly absent terms mean a product, part or feature the guides never mention (a sibling
+        product, another appliance), however close the question's vector lands.
+        """
+        self._refresh()
+        terms = set(self.tokenize(query))
+        corpus_size = len(self._ids)
+        weights = {t: math.log((corpus_size + 1) / (self._frequency(t) + 0.5)) for t in terms}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if self._frequency(t) == 0) / total if total > 0 else 0.0
+
+    def mentions(self, text: str) -> bool:
+        """Whether some chunk holds each of the text's terms (e.g. a model number's)."""
+        self._refresh()
+        return all(self._frequency(t) > 0 for t in self.tokenize(text))
+
     def _frequency(self, term: str) -> int:
         """How many chunks hold the term."""
         term_id = self._vocab.get(term)

@@ -43,7 +43,7 @@ def rrf(rankings: list[tuple[list[str], float]], rrf_k: int) -> dict[str, float]
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever; `search` is ungated (for eval), `invoke` applies the relevance gate."""
+    """LangChain retriever; `search` is ungated (for eval), `invoke` applies the relevance gate (rag_app.gate)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -56,10 +56,8 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float
     keyword_weight: float
     rrf_k: int
-    relevance_threshold: float
-    relevance_confident: float
-    relevance_min_coverage: float
     reranker: Any = None
+    gate: Any = None  # rag_app.gate.Gate, set by the Assistant: `invoke` returns nothing it refuses
 
     def search(self, query: str, k: int | None = None) -> list[Document]:
         """Best k passages, best first, each with `score` = cosine similarity to the question."""
@@ -84,21 +82,11 @@ class HybridRetriever(BaseRetriever):
             top = [i for _, i in sorted(zip(rerank, top, strict=True), key=lambda p: -p[0])]
         return [self._document(chunks[i][0], chunks[i][1], fused[i]) for i in top[:k]]
 
-    def is_relevant(self, question: str, passages: list[Document]) -> bool:
-        """The gate, before any LLM call: the evidence must be close to the question in meaning, and
-        unless it is very close, also hold the question's distinctive terms."""
-        best = max((p.metadata["score"] for p in passages), default=0.0)
-        if best < self.relevance_threshold:
-            return False
-        if best >= self.relevance_confident:
-            return True
-        return self.keyword.coverage(question, [p.metadata["id"] for p in passages]) >= self.relevance_min_coverage
-
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         passages = self.search(query)
-        return passages if self.is_relevant(query, passages) else []
+        return passages if self.gate is None or self.gate.decide(query, passages).relevant else []
 
     def _fetch_with_similarity(
         self, ids: list[str], query_vector: np.ndarray
@@ -129,8 +117,5 @@ def make_retriever(
         dense_weight=settings.dense_weight,
         keyword_weight=settings.keyword_weight,
         rrf_k=settings.rrf_k,
-        relevance_threshold=settings.relevance_threshold,
-        relevance_confident=settings.relevance_confident,
-        relevance_min_coverage=settings.relevance_min_coverage,
         reranker=Reranker(settings.reranker_model) if settings.reranker_model else None,
     )

@@ -52,9 +52,11 @@ class Settings(BaseSettings):
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
     rrf_k: int = 60
-    relevance_threshold: float = 0.80
-    relevance_confident: float = 0.90
-    relevance_min_coverage: float = Field(0.3, ge=0.0, le=1.0)
+    # The relevance gate calibrates itself per collection (rag_app.gate); a value set here overrides it
+    relevance_threshold: float | None = Field(None, ge=-1.0, le=1.0)
+    relevance_confident: float | None = Field(None, ge=-1.0, le=1.0)
+    relevance_min_coverage: float | None = Field(None, ge=0.0, le=1.0)
+    relevance_max_absent: float | None = Field(None, ge=0.0, le=1.0)
     reranker_model: str | None = None
 
     # LLM (unset key, url or model: extractive mode)
@@ -79,6 +81,7 @@ class Settings(BaseSettings):
 
     @field_validator("chroma_host", "openai_api_key", "openai_base_url", "llm_model", "rag_api_keys",
                      "reranker_model", "embedding_base_url", "embedding_api_key", "embedding_cache_dir",
+                     "relevance_threshold", "relevance_confident", "relevance_min_coverage", "relevance_max_absent",
                      mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

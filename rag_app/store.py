@@ -87,6 +87,14 @@ class GuideStore:
         self.vectorstore = Chroma(client=client, collection_name=name, embedding_function=embeddings)
         self._batch = max(1, client.get_max_batch_size())
 
+    def metadata(self, key: str) -> Any:
+        """A value stored with the collection, e.g. the gate's calibration."""
+        return (self.collection.metadata or {}).get(key)
+
+    def set_metadata(self, key: str, value: str) -> None:
+        """Store a value with the collection, keeping the rest (Chroma replaces the metadata whole)."""
+        self.collection.modify(metadata={**(self.collection.metadata or {}), key: value})
+
     def count(self) -> int:
         return self.collection.count()
 

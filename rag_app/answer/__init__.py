@@ -26,6 +26,7 @@ from rag_app.answer.extractive import quote
 from rag_app.answer.llm import Failure, classify, make_chat_model
 from rag_app.answer.prompts import (
     NOTICE,
+    REFUSAL_PATTERNS,
     REFUSAL_SENTENCE,
     answer_messages,
     condense_messages,
@@ -49,6 +50,7 @@ class Answer:
     mode: Mode
     sources: list[Document]
     notice: str | None = None
+    refused_by: Literal["gate", "llm"] | None = None  # the relevance gate, or the model's own reply
 
 
 class Answerer:
@@ -100,7 +102,7 @@ class Answerer:
         if not passages:
             text = refusal_message(language)
             yield text
-            yield Answer(text=text, refused=True, mode=self.mode, sources=[])
+            yield Answer(text=text, refused=True, mode=self.mode, sources=[], refused_by="gate")
             return
         model = self._available_model()
         if model is None:
@@ -169,10 +171,13 @@ def _llm_answer(text: str, passages: Sequence[Document], language: Language) -> 
     """The LLM's text, minus citations of missing passages; a refusal becomes the full refusal message."""
     text = CITATION.sub(lambda m: m[0] if 1 <= int(m[1]) <= len(passages) else "", text).strip()
     if not CITATION.search(text) and _is_refusal(text):
-        return Answer(text=refusal_message(language), refused=True, mode="llm", sources=[])
+        return Answer(text=refusal_message(language), refused=True, mode="llm", sources=[], refused_by="llm")
     return Answer(text=text, refused=False, mode="llm", sources=list(passages))
 
 
 def _is_refusal(text: str) -> bool:
+    """The model's "not in the passages" reply, in the words we asked for or its own (zh or en)."""
     squashed = re.sub(r"\s+", "", text.lower().replace("’", "'"))
-    return any(re.sub(r"\s+", "", s.lower()).rstrip("。.") in squashed for s in REFUSAL_SENTENCE.values())
+    if any(re.sub(r"\s+", "", s.lower()).rstrip("。.") in squashed for s in REFUSAL_SENTENCE.values()):
+        return True
+    return any(p.search(text) for p in REFUSAL_PATTERNS)

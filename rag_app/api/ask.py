@@ -24,4 +24,4 @@ async def ask(body: AskRequest, request: Request, assistant: ReadyAssistant) -> 
     history = [message.model_dump() for message in body.history or []]
     turn = await open_turn(svc, body.question, body.session_id, history)
     answer = await run_in_threadpool(assistant.ask, turn.question, turn.history, body.k)
-    return AskResponse.from_answer(answer, await close_turn(svc, turn, answer))
+    return AskResponse.from_answer(answer, await close_turn(svc, turn, answer), assistant.calibration)

@@ -12,6 +12,7 @@ from langchain_core.documents import Document
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag_app.answer import Answer
+from rag_app.gate import Calibration
 
 SESSION_ID_MAX_CHARS = 128
 
@@ -76,6 +77,32 @@ class Source(BaseModel):
                    score=float(meta.get("score", 0.0)))
 
 
+class GateThresholds(BaseModel):
+    threshold: float = Field(description="best passage's similarity below which the question is refused")
+    confident: float = Field(description="similarity from which no term evidence is needed")
+    floor: float = Field(description="similarity below which the question is refused whatever it names")
+    certain: float = Field(description="similarity from which only a name the guides never mention refuses")
+
+
+class GateInfo(BaseModel):
+    """The relevance gate's thresholds for this knowledge base, measured by calibration."""
+
+    origin: Literal["calibrated", "settings", "default"] = Field(
+        description="`calibrated` for this collection and model, `default` before that; `settings` when "
+                    "RELEVANCE_* replaced values of an uncalibrated collection")
+    thresholds: dict[str, GateThresholds] = Field(description="per question language, `en` and `zh`")
+    min_coverage: float = Field(description="share of the question's distinctive terms the passages must hold "
+                                            "between threshold and confident")
+    max_absent: float = Field(description="share of the question's terms the guides never mention above "
+                                          "which it is refused")
+    calibrated_at: str = Field(description="ISO time of the calibration; empty when not calibrated")
+    overridden: list[str] = Field(description="RELEVANCE_* settings that replaced measured values")
+
+    @classmethod
+    def from_calibration(cls, calibration: Calibration) -> GateInfo:
+        return cls.model_validate(calibration.summary(), from_attributes=False)
+
+
 class AskResponse(BaseModel):
     answer: str = Field(description="the answer, citing sources as [1], [2], ...")
     mode: Literal["llm", "extractive"] = Field(description="written by the LLM, or quoted from the guides")
@@ -83,17 +110,22 @@ class AskResponse(BaseModel):
     sources: list[Source]
     session_id: str | None = Field(description="send it back to continue the conversation")
     notice: str | None = Field(None, description="why the LLM was not used, when it failed")
+    refused_by: Literal["gate", "llm"] | None = Field(
+        None, description="when refused: the relevance gate (before any LLM call), or the model's own reply")
+    gate: GateInfo | None = Field(None, description="the relevance gate's thresholds for this knowledge base")
 
     @classmethod
-    def from_answer(cls, answer: Answer, session_id: str | None) -> AskResponse:
+    def from_answer(cls, answer: Answer, session_id: str | None,
+                    calibration: Calibration | None = None) -> AskResponse:
         return cls(answer=answer.text, mode=answer.mode, refused=answer.refused,
                    sources=[Source.from_document(d) for d in answer.sources], session_id=session_id,
-                   notice=answer.notice)
+                   notice=answer.notice, refused_by=answer.refused_by,
+                   gate=GateInfo.from_calibration(calibration) if calibration else None)
 
 
-def ask_response(answer: Answer, session_id: str | None) -> dict[str, Any]:
+def ask_response(answer: Answer, session_id: str | None, calibration: Calibration | None = None) -> dict[str, Any]:
     """The `POST /v1/ask` object for an Answer, as plain JSON types (also what `rag-ask --json` prints)."""
-    return AskResponse.from_answer(answer, session_id).model_dump(mode="json")
+    return AskResponse.from_answer(answer, session_id, calibration).model_dump(mode="json")
 
 
 # --- OpenAI chat completions --------------------------------------------------------------------------

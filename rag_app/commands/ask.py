@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                     print("    " + doc.page_content.replace("\n", "\n    "))
             return 0
         if args.json:
-            print(json.dumps(ask_response(assistant.ask(args.question, k=args.k), None), ensure_ascii=False))
+            answer = assistant.ask(args.question, k=args.k)
+            print(json.dumps(ask_response(answer, None, assistant.calibration), ensure_ascii=False))
             return 0
         final: Answer | None = None
         for item in assistant.stream(args.question, k=args.k):

@@ -19,6 +19,13 @@ from langchain_core.documents import Document
 
 from rag_app.assistant import Assistant
 from rag_app.commands.errors import user_errors
+from rag_app.commands.refusals import (
+    RefusalQuestion,
+    RefusalTally,
+    bank_questions,
+    gate_fields,
+    leave_one_guide_out,
+)
 from rag_app.settings import Settings
 
 TRIGRAM_CHUNK_CHARS = 1000
@@ -32,6 +39,7 @@ class QAItem:
     source: str | None = None
     section: str | None = None
     page: int | None = None
+    kind: str | None = None  # answerable, near-domain, off-topic, injection (DESIGN.md)
 
 
 def load_qa(path: Path) -> list[QAItem]:
@@ -50,6 +58,7 @@ def load_qa(path: Path) -> list[QAItem]:
                     source=raw.get("source"),
                     section=raw.get("section"),
                     page=raw.get("page"),
+                    kind=raw.get("kind"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -104,7 +113,8 @@ def _percentile(values: Iterable[float], q: float) -> float:
 
 
 def run_eval(
-    docs: Path, qa: Sequence[QAItem], k: int, settings: Settings, answers: bool, report: Path | None
+    docs: Path, qa: Sequence[QAItem], k: int, settings: Settings, answers: bool, report: Path | None,
+    refusal_bank: bool = False,
 ) -> dict[str, Any]:
     """Ingest docs into a throwaway store, ask every question, return the summary."""
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
@@ -116,7 +126,7 @@ def run_eval(
         hits = reciprocal = recall = 0.0
         answerable = 0
         latencies: list[float] = []
-        refusals_right = wrong_refusals = missed_refusals = 0
+        refusals = RefusalTally()
         lines = []
         for item in qa:
             started = time.perf_counter()
@@ -142,12 +152,22 @@ def run_eval(
                     recall += answer_coverage(item.answer, "\n".join(p.page_content for p in passages))
             if answers:
                 answer = assistant.ask(item.question, k=k)
-                line.update(answer=answer.text, refused=answer.refused)
-                should_refuse = item.source is None
-                refusals_right += answer.refused == should_refuse
-                wrong_refusals += answer.refused and not should_refuse
-                missed_refusals += should_refuse and not answer.refused
+                line.update(answer=answer.text)
+                line.update(refusals.add(_refusal_question(item), answer))
+                line.update(gate_fields(assistant, item.question, k))
             lines.append(line)
+        if answers and refusal_bank:
+            for question in bank_questions():
+                answer = assistant.ask(question.question, k=k)
+                lines.append({"id": question.id, "question": question.question, "answer": answer.text}
+                             | refusals.add(question, answer) | gate_fields(assistant, question.question, k))
+        calibration = assistant.calibration.summary() if answers else None
+    if answers and refusal_bank:
+        asked = [(i.id, i.question, i.source) for i in qa if i.source is not None]
+        for question, answer, other in leave_one_guide_out(docs, asked, settings.model_copy(
+                update={"chroma_host": None, "rag_collection": "eval"}), k, sys.stderr.isatty()):
+            lines.append({"id": question.id, "question": question.question, "answer": answer.text}
+                         | refusals.add(question, answer) | gate_fields(other, question.question, k))
     with_answer = sum(1 for i in qa if i.source is not None and i.answer)
     summary: dict[str, Any] = {
         "n": len(qa),
@@ -160,14 +180,15 @@ def run_eval(
         "ingest_chunks_per_s": round(ingest.chunks_added / ingest.seconds, 2) if ingest.seconds else 0.0,
     }
     if answers:
-        summary.update(
-            refusal_accuracy=round(refusals_right / len(qa), 4) if qa else 0.0,
-            wrong_refusals=wrong_refusals,
-            missed_refusals=missed_refusals,
-        )
+        summary.update(refusals.summary(), gate=calibration)
     if report is not None:
         report.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     return summary
+
+
+def _refusal_question(item: QAItem) -> RefusalQuestion:
+    kind = item.kind or ("answerable" if item.source is not None else "off-topic")
+    return RefusalQuestion(item.id, item.question, kind, "qa")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,12 +198,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--report", type=Path, help="write one JSON line per question here")
     parser.add_argument("--answers", action="store_true", help="also generate answers and score refusals")
+    parser.add_argument("--refusal-bank", action="store_true",
+                        help="with --answers: also ask the built-in bank's held-back questions and each guide's "
+                             "questions of the other guides, all of which must be refused")
     args = parser.parse_args(argv)
+    if args.refusal_bank and not args.answers:
+        parser.error("--refusal-bank scores refusals: use it with --answers")
     if not args.docs.exists():
         parser.error(f"--docs {args.docs}: no such file or folder")
     if not args.qa.is_file():
         parser.error(f"--qa {args.qa}: no such file")
     with user_errors():
-        summary = run_eval(args.docs, load_qa(args.qa), args.k, Settings(), args.answers, args.report)
+        summary = run_eval(args.docs, load_qa(args.qa), args.k, Settings(), args.answers, args.report,
+                           args.refusal_bank)
     print(json.dumps(summary))
     return 0

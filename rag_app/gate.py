@@ -1,0 +1,323 @@
+"""The relevance gate: refuse what this knowledge base does not cover, with thresholds it measured itself.
+
+No fixed similarity threshold works: with multilingual-e5-small, off-topic Chinese questions score
+0.81-0.85 against a car manual while answerable English ones start at 0.83 against a phone manual.
+So each collection is *calibrated*: a built-in bank of questions no maintenance guide answers
+(`data/refusal_bank.jsonl`) is asked of it, and the thresholds sit where the bank's best passages stop,
+per question language. A question is then answered when its best passage clearly beats the bank, or
+beats it narrowly and the passages hold its distinctive terms, and never when most of its terms
+appear nowhere in the collection (a product or feature the guides never mention). Questions that try
+to change the assistant's rules or ask for its prompt are refused before retrieval.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from langchain_core.documents import Document
+
+from ingest.text import Language, detect_language
+from rag_app.keyword import KeywordIndex
+from rag_app.settings import Settings
+
+BANK_PATH = Path(__file__).parent / "data" / "refusal_bank.jsonl"
+CALIBRATION_KEY = "gate_calibration"  # Chroma collection metadata: the Calibration as JSON
+LANGUAGES: tuple[Language, ...] = ("en", "zh")
+
+# Chosen by measurement on data/guides (with leave-one-guide-out questions) and emanual-s10 (see
+# README "Refusals"). Levels sit relative to the bank's 95th percentile, per language (a bank question
+# the collection happens to answer must not lift them); `floor` is the bank's median.
+BANK_QUANTILE = 95.0
+LOW_MARGIN = 0.005  # threshold: just under the bank's p95
+CONFIDENT_MARGIN = 0.015  # confident: no term evidence needed, unless most terms are unknown
+CERTAIN_MARGIN = 0.04  # certain: nothing but an unknown name refuses
+MIN_COVERAGE = 0.3  # IDF-weighted share of the question's terms the passages must hold in between
+MIN_TOP_COVERAGE = 0.1  # ... and the best passage alone (terms gathered across guides are no answer)
+HELD_COVERAGE = 0.7  # the passages, and the best one alone, hold this much: answer from the floor up
+MAX_ABSENT = 0.7  # above this IDF-weighted share of terms the collection never mentions: refuse
+SELF_CHECK_QUESTIONS = 60  # questions generated from the collection's own headings, to report
+
+BankKind = Literal["near-domain", "off-topic", "injection"]
+Split = Literal["calibration", "heldout"]
+
+
+@dataclass(frozen=True)
+class BankQuestion:
+    id: str
+    question: str
+    kind: BankKind
+    topic: str
+    lang: Language
+    split: Split
+
+
+def load_bank(split: Split | None = None, path: Path = BANK_PATH) -> list[BankQuestion]:
+    """The bank's questions, or one part: `calibration` sets thresholds, `heldout` is for evaluation only."""
+    bank = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                bank.append(BankQuestion(**json.loads(line)))
+            except (json.JSONDecodeError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: not a bank question ({exc})") from exc
+    return [q for q in bank if split is None or q.split == split]
+
+
+# Attempts to change the rules or extract the prompt; kept narrow so that manual questions
+# ("can the phone act as a hotspot?", "ignore the low-battery warning?") pass.
+_INJECTION = [re.compile(p, re.IGNORECASE) for p in (
+    (r"\b(ignore|disregard|forget|override|bypass|drop)\b.{0,30}\b(previous|prior|above|earlier|all|any|your|the)\b"
+    r".{0,20}\b(instructions?|rules?|prompts?|guidelines?|directions?|restrictions?|passages?|manual|guides?)\b"),
+    r"\b(system|initial|hidden|original|secret)\s+(prompt|message|instructions?|configuration|config)\b",
+    (r"\b(reveal|show|print|repeat|output|tell|give|display|leak)\b.{0,20}\byour\b.{0,20}"
+    r"\b(prompt|instructions?|rules|configuration|config|settings)\b"),
+    r"\byour\s+(prompt|instructions)\b|\binstructions you (were|have been) given\b",
+    r"\brepeat\b.{0,20}\b(everything|all|the text|words?)\b.{0,20}\babove\b",
+    r"\b(you are now|from now on,? you|pretend (to be|you are|you're)|act as (if you|an? unrestricted|my))\b",
+    r"\b(developer mode|jailbreak|do anything now|dan mode)\b|\byou are (now )?dan\b",
+    r"\bstop being\b.{0,30}\b(assistant|bot)\b",
+    r"\b(new|admin|administrator|system)\s+(instruction|command|override)s?\b",
+    r"^\s*(system|assistant)\s*:",
+    (r"(忽略|无视|忘记|忘掉|不要理会|别管|绕过|跳过)(掉)?(你的|之前的?|以上的?|上面的?|前面的?|所有的?|全部的?|一切|原有的?)+"
+    r".{0,8}(指令|规则|设定|提示|限制|要求|约束|手册|资料)"),
+    r"(系统|初始|隐藏|原始)(的)?(提示|指令|设定|消息|配置)",
+    r"提示词",
+    r"(输出|显示|告诉我|重复|打印|泄露|透露).{0,10}(你的|你收到的).{0,6}(提示|指令|设定|配置|规则)",
+    r"(不用|不要|无需|不必|不再)遵守",
+    r"(不要|不用|别)(再)?(参考|看|管|依据)(手册|指南|资料)",
+    r"你现在是|从现在(开始|起)你|你的身份(是|改为|变成)|不再是(客服|助手)|扮演|假装你",
+    r"(没有|不受|无)(任何)?限制的\s*(ai|助手|机器人|模型)",
+    r"开发者模式|越狱|管理员指令|新指令",
+    r"重复上面|上面的所有内容",
+)]
+
+
+# Names of things: model numbers and codes ("QY-600", "LJ-F10", "E21", "S10"), and a capitalised name
+# with a number ("Hollow 15"). A question naming one the guides never mention is about something else.
+_CODE = re.compile(r"(?<![\w.-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w-])")
+_NAMED_NUMBER = re.compile(r"\b[A-Z][a-z]{2,}\s?\d+(?![\d.%])")
+_UNIT = re.compile(
+    r"^\d+(?:\.\d+)?(?:mm|cm|m|km|g|kg|mg|ml|l|w|kw|v|mah|ah|hz|khz|mhz|ghz|c|f|s|min|h|hr|hrs|gb|mb|tb|k|p|x|"
+    r"db|rpm|psi|bar|in|ft|lb|lbs|oz|st|nd|rd|th|am|pm|d|yr|yrs)$",
+    re.IGNORECASE,
+)
+
+
+def entities(question: str) -> list[str]:
+    """The model numbers, codes and numbered names in a question (not measurements like "30C", "5GHz")."""
+    found = [m.group() for m in _CODE.finditer(question) if not _UNIT.match(m.group())]
+    found += [m.group() for m in _NAMED_NUMBER.finditer(question)]
+    return list(dict.fromkeys(found))
+
+
+def is_injection(question: str) -> bool:
+    """A question that tries to change the assistant's rules or asks for its prompt."""
+    return any(p.search(question) for p in _INJECTION)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Per question language, levels of the best passage's similarity (see `Gate.decide`)."""
+
+    threshold: float  # below: refuse, unless the question names things the guides mention
+    confident: float  # from here: answer without term evidence
+    floor: float = 0.0  # below: refuse whatever the question names
+    certain: float = 1.0  # from here: answer even when most terms are unknown
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the gate decides with, as stored with the collection and shown to users and staff."""
+
+    thresholds: dict[Language, Thresholds]
+    min_coverage: float = MIN_COVERAGE
+    max_absent: float = MAX_ABSENT
+    origin: Literal["calibrated", "settings", "default"] = "calibrated"
+    model: str = ""
+    chunks: int = 0
+    bank_questions: int = 0
+    bank_scores: dict[str, dict[str, float]] = field(default_factory=dict)  # language -> p50/p95/max
+    self_check: dict[str, float] = field(default_factory=dict)  # own generated questions answered
+    calibrated_at: str = ""
+    overridden: list[str] = field(default_factory=list)  # RELEVANCE_* settings that replaced values
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        raw = json.loads(text)
+        raw["thresholds"] = {lang: Thresholds(**t) for lang, t in raw["thresholds"].items()}
+        return cls(**raw)
+
+    def summary(self) -> dict[str, Any]:
+        """The plain-JSON view for `rag-ask --json`, the API and the staff page."""
+        return asdict(self)
+
+    def with_overrides(self, settings: Settings) -> Calibration:
+        """RELEVANCE_* settings that are set replace the measured values (for every language)."""
+        overridden = [name for name in ("relevance_threshold", "relevance_confident", "relevance_min_coverage",
+                                        "relevance_max_absent") if getattr(settings, name) is not None]
+        if not overridden:
+            return self
+        thresholds = {
+            lang: Thresholds(
+                threshold=_pick(settings.relevance_threshold, t.threshold),
+                confident=_pick(settings.relevance_confident, t.confident),
+                floor=min(t.floor, _pick(settings.relevance_threshold, t.floor)),
+                certain=max(t.certain, _pick(settings.relevance_confident, t.certain)),
+            )
+            for lang, t in self.thresholds.items()
+        }
+        return Calibration(
+            **{**asdict(self), "thresholds": thresholds, "overridden": overridden,
+               "origin": "settings" if self.origin == "default" else self.origin,
+               "min_coverage": _pick(settings.relevance_min_coverage, self.min_coverage),
+               "max_absent": _pick(settings.relevance_max_absent, self.max_absent)}
+        )
+
+
+def _pick(setting: float | None, measured: float) -> float:
+    return measured if setting is None else setting
+
+
+# Before a collection is calibrated (empty, or made by an older version until its first question).
+DEFAULT_CALIBRATION = Calibration(
+    thresholds={lang: Thresholds(threshold=0.80, confident=0.90, floor=0.78, certain=0.92) for lang in LANGUAGES},
+    origin="default",
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    language: Language
+    score: float  # best passage's cosine similarity
+    coverage: float  # IDF-weighted share of the question's terms the passages hold
+    absent: float  # IDF-weighted share of the question's terms no chunk of the collection holds
+    names: int  # model numbers, codes, numbered names in the question
+    unknown_names: int  # of those, the ones the collection never mentions
+    top_coverage: float = 0.0  # coverage by the best passage alone
+    source_share: float = 0.0  # share of the passages from the best passage's guide
+
+
+@dataclass(frozen=True)
+class Decision:
+    relevant: bool
+    reason: Literal["injection", "no passages", "unknown name", "certain", "unknown terms", "confident",
+                    "below floor", "names known", "terms held", "below threshold", "terms covered",
+                    "terms not covered"]
+    evidence: Evidence | None = None
+
+
+class Gate:
+    """Decides whether the passages retrieved for a question answer it."""
+
+    def __init__(self, keyword: KeywordIndex, calibration: Calibration) -> None:
+        self.keyword = keyword
+        self.calibration = calibration
+
+    def evidence(self, question: str, passages: Sequence[Document]) -> Evidence:
+        names = entities(question)
+        best = max(passages, key=lambda p: float(p.metadata["score"]), default=None)
+        return Evidence(
+            language=detect_language(question),
+            score=max((float(p.metadata["score"]) for p in passages), default=0.0),
+            coverage=self.keyword.coverage(question, [p.metadata["id"] for p in passages]),
+            absent=self.keyword.absent_share(question),
+            names=len(names),
+            unknown_names=sum(not self.keyword.mentions(name) for name in names),
+            top_coverage=self.keyword.coverage(question, [best.metadata["id"]]) if best else 0.0,
+            source_share=(sum(p.metadata.get("source") == best.metadata.get("source") for p in passages)
+                          / len(passages)) if best else 0.0,
+        )
+
+    def decide(self, question: str, passages: Sequence[Document]) -> Decision:
+        """Similarity levels come from calibration; names and terms decide between them.
+
+        A named model or code the guides never mention refuses outright (a sibling product); a
+        question most of whose terms the guides never use needs a certain match; between the bank's
+        median and its top, a question answers when it names things the guides mention, or when the
+        passages, and the best one alone, hold enough of its distinctive terms.
+        """
+        if is_injection(question):
+            return Decision(False, "injection")
+        if not passages:
+            return Decision(False, "no passages")
+        evidence = self.evidence(question, passages)
+        calibration = self.calibration
+        limits = calibration.thresholds.get(evidence.language) or DEFAULT_CALIBRATION.thresholds["en"]
+        if evidence.unknown_names:
+            return Decision(False, "unknown name", evidence)
+        if evidence.score >= limits.certain:
+            return Decision(True, "certain", evidence)
+        if evidence.absent > calibration.max_absent:
+            return Decision(False, "unknown terms", evidence)
+        if evidence.score >= limits.confident:
+            return Decision(True, "confident", evidence)
+        if evidence.score < limits.floor:
+            return Decision(False, "below floor", evidence)
+        if evidence.names:
+            return Decision(True, "names known", evidence)
+        if min(evidence.coverage, evidence.top_coverage) >= HELD_COVERAGE:
+            return Decision(True, "terms held", evidence)
+        if evidence.score < limits.threshold:
+            return Decision(False, "below threshold", evidence)
+        if evidence.coverage >= calibration.min_coverage and evidence.top_coverage >= MIN_TOP_COVERAGE:
+            return Decision(True, "terms covered", evidence)
+        return Decision(False, "terms not covered", evidence)
+
+
+def generated_questions(chunks: Sequence[tuple[str, str, str]], limit: int = SELF_CHECK_QUESTIONS) -> list[str]:
+    """Questions a collection answers, made from its (source, section path, text): "How do I <heading>?"."""
+    questions: list[str] = []
+    seen: set[str] = set()
+    for _source, section, text in chunks:
+        parts = [p.strip() for p in section.split(" > ") if p.strip()]
+        if len(parts) < 2 or parts[-1] in seen:
+            continue  # a guide's title alone is no question
+        heading = parts[-1]
+        seen.add(heading)
+        if detect_language(heading + text[:200]) == "zh":
+            questions.append(f"{heading}怎么做？")
+        else:
+            questions.append(f"How do I {heading[:1].lower()}{heading[1:]}?")
+    if len(questions) <= limit:
+        return questions
+    step = len(questions) / limit
+    return [questions[int(i * step)] for i in range(limit)]
+
+
+def calibrate(
+    search: Callable[[str], Sequence[Document]],
+    keyword: KeywordIndex,
+    chunks: Sequence[tuple[str, str, str]],
+    model: str,
+) -> Calibration:
+    """Measure this collection with this model: where the bank's best passages stop, per language."""
+    bank = load_bank("calibration")
+    best: dict[Language, list[float]] = {lang: [] for lang in LANGUAGES}
+    for item in bank:
+        best[item.lang].append(max((float(p.metadata["score"]) for p in search(item.question)), default=0.0))
+    thresholds: dict[Language, Thresholds] = {}
+    scores: dict[str, dict[str, float]] = {}
+    for lang, values in best.items():
+        high = float(np.percentile(values, BANK_QUANTILE))
+        thresholds[lang] = Thresholds(threshold=round(high - LOW_MARGIN, 4), confident=round(high + CONFIDENT_MARGIN, 4),
+                                      floor=round(float(np.median(values)), 4),
+                                      certain=round(high + CERTAIN_MARGIN, 4))
+        scores[lang] = {"p50": round(float(np.median(values)), 4), f"p{BANK_QUANTILE:g}": round(high, 4),
+                        "max": round(max(values), 4)}
+    calibration = Calibration(thresholds=thresholds, model=model, chunks=len(chunks), bank_questions=len(bank),
+                              bank_scores=scores, calibrated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    gate = Gate(keyword, calibration)
+    own = generated_questions(chunks)
+    answered = sum(gate.decide(q, search(q)).relevant for q in own)
+    self_check = {"questions": len(own), "answered": round(answered / len(own), 4) if own else 0.0}
+    return Calibration(**{**asdict(calibration), "thresholds": thresholds, "self_check": self_check})
