@@ -147,7 +147,10 @@ class Assistant:
             if not chunks:
                 self.gate.calibration = DEFAULT_CALIBRATION.with_overrides(self.settings)
                 return self.gate.calibration
-            measured = calibrate(lambda q: self.retriever.search(q), self.keyword, chunks, self.embeddings.fingerprint)
+            measured = calibrate(
+                lambda questions: self.store.best_similarities(self.embeddings.embed_queries(questions)),
+                self.retriever.search, self.keyword, chunks, self.embeddings.fingerprint,
+            )
             self.store.set_metadata(CALIBRATION_KEY, measured.to_json())
             self.gate.calibration = measured.with_overrides(self.settings)
             return self.gate.calibration

@@ -145,6 +145,13 @@ class GuideStore:
             )
         ]
 
+    def best_similarities(self, vectors: np.ndarray) -> list[float]:
+        """Each vector's cosine similarity to its nearest chunk, in one query (0.0 when the store is empty)."""
+        if not len(vectors):
+            return []
+        res = self.collection.query(query_embeddings=vectors, n_results=1, include=["distances"])
+        return [1.0 - float(d[0]) if d else 0.0 for d in res["distances"]]
+
 
 def drop_collection(client: ClientAPI, name: str) -> None:
     """For --rebuild: the old vectors may come from another model, so they go entirely."""

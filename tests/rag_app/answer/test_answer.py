@@ -127,7 +127,7 @@ def test_streams_deltas_then_a_cited_answer_from_a_grounded_prompt(fake_llm: Fak
         assert f"[{n}] guide: {passage.metadata['source']}" in user["content"]
         assert passage.page_content in user["content"]
     assert "section: Care > Filter | page 12" in user["content"]
-    assert user["content"].rstrip().endswith("Question: How do I clean the filter?")
+    assert user["content"].rstrip().endswith("<question>\nHow do I clean the filter?\n</question>")
 
 
 def test_answer_is_the_end_of_the_stream_in_the_question_language(fake_llm: FakeLLM) -> None:
