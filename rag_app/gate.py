@@ -203,8 +203,7 @@ class Evidence:
     absent: float  # IDF-weighted share of the question's terms no chunk of the collection holds
     names: int  # model numbers, codes, numbered names in the question
     unknown_names: int  # of those, the ones the collection never mentions
-    top_coverage: float = 0.0  # coverage by the best passage alone
-    source_share: float = 0.0  # share of the passages from the best passage's guide
+    top_coverage: float  # coverage by the best passage alone
 
 
 @dataclass(frozen=True)
@@ -234,8 +233,6 @@ class Gate:
             names=len(names),
             unknown_names=sum(not self.keyword.mentions(name) for name in names),
             top_coverage=self.keyword.coverage(question, [best.metadata["id"]]) if best else 0.0,
-            source_share=(sum(p.metadata.get("source") == best.metadata.get("source") for p in passages)
-                          / len(passages)) if best else 0.0,
         )
 
     def decide(self, question: str, passages: Sequence[Document]) -> Decision:

@@ -138,6 +138,5 @@ def gate_fields(assistant: Assistant, question: str, k: int) -> dict[str, Any]:
             | ({"score": round(evidence.score, 4), "coverage": round(evidence.coverage, 3),
                 "absent": round(evidence.absent, 3), "names": evidence.names,
                 "unknown_names": evidence.unknown_names, "top_coverage": round(evidence.top_coverage, 3),
-                "source_share": round(evidence.source_share, 2),
                 "threshold": assistant.gate.calibration.thresholds[evidence.language].threshold}
                if evidence else {})}

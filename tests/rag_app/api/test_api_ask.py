@@ -47,8 +47,8 @@ def test_probes(http: httpx.Client) -> None:
                                                   (ZH_QUESTION, "bottle_care_zh.md")])
 def test_ask_answers_with_citations(http: httpx.Client, question: str, source: str) -> None:
     body = http.post("/v1/ask", json={"question": question}).json()
-    assert set(body) == {"answer", "mode", "refused", "sources", "session_id", "notice"}
-    assert body["mode"] == "extractive" and body["refused"] is False
+    assert set(body) == {"answer", "mode", "refused", "sources", "session_id", "notice", "refused_by", "gate"}
+    assert body["mode"] == "extractive" and body["refused"] is False and body["refused_by"] is None
     assert body["sources"][0]["source"] == source
     assert set(body["sources"][0]) == {"id", "source", "section", "page", "text", "score"}
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", body["answer"])}
@@ -62,7 +62,12 @@ def test_k_bounds_the_sources(http: httpx.Client) -> None:
 
 def test_off_topic_question_is_refused(http: httpx.Client) -> None:
     body = http.post("/v1/ask", json={"question": "Who won the 1998 football world cup final?"}).json()
-    assert body["refused"] is True and body["sources"] == []
+    assert body["refused"] is True and body["sources"] == [] and body["refused_by"] == "gate"
+    # The thresholds the collection measured for itself at ingest, per question language.
+    gate = body["gate"]
+    assert gate["origin"] == "calibrated" and gate["calibrated_at"] and gate["overridden"] == []
+    for limits in gate["thresholds"].values():
+        assert limits["floor"] <= limits["threshold"] < limits["confident"] < limits["certain"]
 
 
 def test_session_keeps_the_conversation(http: httpx.Client) -> None:
