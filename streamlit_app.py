@@ -11,10 +11,11 @@ import streamlit as st
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.text import detect_language
+from rag_app.answer.stream import AnswerStream
 from rag_app.assistant import Assistant, KnowledgeBaseInfo
 from rag_app.indexing import IngestReport
 from rag_app.settings import Settings
-from rag_app.ui.chat import AnswerStream, Turn, answer_markdown, guide_suggestion, history, upload_outcome
+from rag_app.ui.chat import Turn, answer_markdown, guide_suggestion, history, upload_outcome
 from rag_app.ui.citations import citation_label, cited_sources, escape_markdown, highlight
 from rag_app.ui.feedback import FeedbackStore
 from rag_app.ui.i18n import LANGUAGES, Lang, language_of_locale, t

@@ -44,7 +44,7 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, float | int]:
-        """The `--json` object of DESIGN.md."""
+        """The `--json` object of docs/contracts.md."""
         data = asdict(self)
         data.pop("errors")
         data["seconds"] = round(self.seconds, 3)
@@ -85,7 +85,7 @@ def _hidden(relative: Path) -> bool:
 
 
 def to_stored(chunks: Iterable[Chunk]) -> list[StoredChunk]:
-    """Chunk -> store record with DESIGN.md's metadata; exact repeats within a file are dropped."""
+    """Chunk -> store record with docs/contracts.md's metadata; exact repeats within a file are dropped."""
     stored: dict[str, StoredChunk] = {}
     for chunk in chunks:
         cid = chunk_id(chunk.source, chunk.section, chunk.text)

@@ -10,7 +10,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +19,7 @@ from fastapi.sse import EventSourceResponse, format_sse_event
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from rag_app.answer import Answer
+from rag_app.answer.stream import AnswerStream
 from rag_app.api.conversation import Turn, close_turn, open_turn
 from rag_app.api.errors import ApiError, documented
 from rag_app.api.schemas import (
@@ -107,20 +108,14 @@ async def _events(svc: Service, turn: Turn, stream: Iterator[str | Answer],
                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
         return _event(payload | (extras.model_dump() if extras else {}))
 
+    answer = AnswerStream(stream)
     try:
         yield chunk({"role": "assistant", "content": ""})
-        streamed: list[str] = []
-        final: Answer | None = None
-        async for item in iterate_in_threadpool(stream):
-            if isinstance(item, Answer):
-                final = item
-            else:
-                streamed.append(item)
-                yield chunk({"content": item})
-        assert final is not None, "Assistant.stream ends with the Answer"
-        if rest := _catch_up("".join(streamed), final):
+        async for delta in iterate_in_threadpool(answer):
+            yield chunk({"content": delta})
+        if rest := answer.ending():
             yield chunk({"content": rest})
-        extras = _extras(final, await close_turn(svc, turn, final))
+        extras = _extras(answer.answer, await close_turn(svc, turn, answer.answer))
         yield chunk({}, "stop", extras)
         yield b"data: [DONE]\n\n"
     except Exception:
@@ -128,21 +123,7 @@ async def _events(svc: Service, turn: Turn, stream: Iterator[str | Answer],
         log.exception("answer stream failed")
         yield _event({"error": {"code": "internal_error", "message": "internal error while answering"}})
     finally:
-        if isinstance(stream, Generator):  # a client that went away: let the LLM call go too
-            stream.close()
-
-
-def _catch_up(streamed: str, final: Answer) -> str:
-    """What a client that only reads deltas still needs to end up with the final answer.
-
-    The final text extends the deltas (a refusal gets its hint), replaces them (the LLM failed
-    mid-stream: the quotes follow), or only drops a bad citation (nothing to add).
-    """
-    if final.text.startswith(streamed):
-        return final.text[len(streamed):]
-    if final.mode == "extractive":
-        return "\n\n" + final.text
-    return ""
+        answer.close()  # a client that went away: let the LLM call go too
 
 
 def _extras(answer: Answer, session_id: str) -> AnswerExtras:

@@ -7,10 +7,13 @@ import json
 import sys
 
 from rag_app.answer import Answer
+from rag_app.answer.stream import AnswerStream
 from rag_app.api.schemas import Source, ask_response
 from rag_app.assistant import Assistant
 from rag_app.commands.errors import user_errors
 from rag_app.settings import Settings
+
+REVISED_RULE = "―" * 20
 
 
 def format_citations(answer: Answer) -> str:
@@ -48,14 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(ask_response(assistant.ask(args.question, k=args.k), None), ensure_ascii=False))
             return 0
-        final: Answer | None = None
-        for item in assistant.stream(args.question, k=args.k):
-            if isinstance(item, Answer):
-                final = item
-            else:
-                sys.stdout.write(item)
-                sys.stdout.flush()
-    assert final is not None
+        stream = AnswerStream(assistant.stream(args.question, k=args.k))
+        for delta in stream:
+            sys.stdout.write(delta)
+            sys.stdout.flush()
+    final = stream.answer
+    sys.stdout.write(stream.ending())
+    if stream.revised() and not stream.ending():
+        # What was streamed cited a passage that does not exist: show the corrected answer whole.
+        print(f"\n\n{REVISED_RULE}\n{final.text}", end="")
     print()
     if final.notice:
         print(f"\n({final.notice})", file=sys.stderr)

@@ -83,7 +83,7 @@ def _section_key(title: str) -> str:
 
 
 def is_hit(item: QAItem, passage: Document) -> bool:
-    """DESIGN.md's rule: right source, and the gold section in its path (or half the answer's trigrams)."""
+    """docs/contracts.md's rule: right source, and the gold section in its path (or half the answer's trigrams)."""
     if item.source is None or not _same_source(item.source, str(passage.metadata.get("source", ""))):
         return False
     if item.section:

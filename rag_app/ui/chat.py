@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -40,27 +40,6 @@ def history(turns: Iterable[Turn]) -> list[dict[str, str]]:
     for turn in turns:
         messages += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": turn.answer.text}]
     return messages
-
-
-class AnswerStream:
-    """Splits `Assistant.stream`: iterating yields the text deltas; `answer` is the final Answer after."""
-
-    def __init__(self, items: Iterable[str | Answer]) -> None:
-        self._items = iter(items)
-        self._first: str | Answer | None = None
-        self.answer: Answer | None = None
-
-    def start(self) -> None:
-        """Wait for the first item (retrieval happens before it), e.g. under a spinner."""
-        self._first = next(self._items)
-
-    def __iter__(self) -> Iterator[str]:
-        items: Iterable[str | Answer] = self._items if self._first is None else [self._first, *self._items]
-        for item in items:
-            if isinstance(item, Answer):
-                self.answer = item
-            else:
-                yield item
 
 
 def answer_markdown(text: str) -> str:

@@ -58,7 +58,7 @@ def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_reranker_orders_passages_by_its_own_scores(
     tiny_cross_encoder: Path, tmp_path: Path, small_guides: Path
 ) -> None:
-    settings = Settings(rag_data_dir=tmp_path / "data", reranker_model=str(tiny_cross_encoder))
+    settings = Settings(_env_file=None, rag_data_dir=tmp_path / "data", reranker_model=str(tiny_cross_encoder))
     assistant = Assistant(settings)
     assistant.ingest([small_guides], progress=False)
     question = "How do I clean the stove jet?"
@@ -76,7 +76,7 @@ def test_a_missing_reranker_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_gate_refuses_off_topic_and_passes_covered_questions(tmp_path: Path, small_guides: Path) -> None:
-    assistant = Assistant(Settings(rag_data_dir=tmp_path / "data"))
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data"))
     assistant.ingest([small_guides], progress=False)
     retriever = assistant.retriever
     for question, relevant in [("How do I clean the burner of my stove?", True),

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from typing import Any
 
 import pytest
-from fake_llm import SLOW_S, FakeLLM, Fault
 from langchain_core.documents import Document
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
+from support.clock import FakeClock
+from support.fake_llm import SLOW_S, FakeLLM, Fault
+from support.net import closed_port_url
 
 from ingest.text import detect_language
 from rag_app.answer import REFUSAL_SENTENCE, Answer, Answerer, make_chat_model
@@ -72,13 +73,6 @@ def consume(items: list[str | Answer]) -> tuple[list[str], Answer]:
 
 def prompt_text(request: dict[str, Any]) -> str:
     return "\n".join(m["content"] for m in request["messages"])
-
-
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 # --- setup -------------------------------------------------------------------------------------------
@@ -233,13 +227,17 @@ def test_connection_refused_falls_back_in_chinese() -> None:
 
 def test_an_outage_pauses_the_llm_then_it_is_tried_again(fake_llm: FakeLLM) -> None:
     fake_llm.reply(Fault.ERROR_500, ANSWER_EN)
-    model = answerer(fake_llm, llm_retry_after_s=0.3)
+    clock = FakeClock()
+    settings = llm_settings(fake_llm.base_url, llm_retry_after_s=30)
+    model = Answerer(settings, make_chat_model(settings), clock=clock)
 
     assert model.answer("How do I clean the filter?", EN).notice is not None
     paused = model.answer("How do I clean the filter?", EN)
     assert paused.mode == "extractive" and paused.notice is not None and "HTTP 500" in paused.notice
     assert len(fake_llm.chat_requests) == 1
-    time.sleep(0.4)
+    clock.advance(29)
+    assert model.answer("How do I clean the filter?", EN).mode == "extractive"
+    clock.advance(2)
     assert model.answer("How do I clean the filter?", EN).mode == "llm"
     assert len(fake_llm.chat_requests) == 2
 
