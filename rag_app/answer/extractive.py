@@ -205,6 +205,18 @@ def _dedupe(blocks: list[_Block]) -> None:
 # --- choosing and quoting ----------------------------------------------------------------------------
 
 
+def _words(wanted: frozenset[str]) -> list[list[str]]:
+    """The question's terms grouped by word: jieba's search mode also yields the parts of a compound
+    (净化器 -> 净化, 化器), which must not count the word several times."""
+    whole = [t for t in wanted if not any(t != other and t in other for other in wanted)]
+    return [[t for t in wanted if t in word] for word in whole]
+
+
+def _match(terms: frozenset[str], words: list[list[str]], idf: dict[str, float]) -> float:
+    """How much of the question `terms` hold: per question word, its best-weighted part that is there."""
+    return sum(max((idf.get(t, 0.0) for t in parts if t in terms), default=0.0) for parts in words)
+
+
 def _choose(wanted: frozenset[str], blocks: list[_Block]) -> list[_Block]:
     """The best block, and a second one when it scores nearly as well and the budget allows."""
     if not blocks:
@@ -212,11 +224,12 @@ def _choose(wanted: frozenset[str], blocks: list[_Block]) -> list[_Block]:
     units = [u for b in blocks for u in b.all_units()]
     df = {term: sum(term in u.terms for u in units) for term in wanted}
     idf = {term: math.log(1 + len(units) / count) for term, count in df.items() if count}
+    words = _words(wanted)
     for unit in units:
-        unit.score = sum(idf.get(term, 0.0) for term in unit.terms & wanted)
+        unit.score = _match(unit.terms, words, idf)
     for block in blocks:
-        covered = sum(idf.get(term, 0.0) for term in block.terms() & wanted)
-        best = max(u.score for u in block.intro + block.units)
+        covered = _match(block.terms(), words, idf)
+        best = max(u.score for u in block.all_units())
         block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
     if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant
@@ -229,7 +242,7 @@ def _choose(wanted: frozenset[str], blocks: list[_Block]) -> list[_Block]:
     for block in ranked[1:]:
         if block.score < SECOND_BLOCK_SHARE * ranked[0].score or block.score == 0:
             break
-        if _size(_quoted(block)) <= room:
+        if block.passage == ranked[0].passage and _size(_quoted(block)) <= room:
             chosen.append(block)
             break
     return sorted(chosen, key=lambda b: (b.passage, blocks.index(b)))
