@@ -86,8 +86,9 @@ def _is_cjk_punct(char: str) -> bool:
 
 
 def rejoin_cjk(text: str) -> str:
-    """Chinese split by a converter rejoined: a single space between two CJK characters goes (wider
-    gaps, such as table columns laid out with spaces, stay)."""
+    """Chinese that PDF conversion split rejoined: a single space between two CJK characters goes
+    (wider gaps, such as table columns laid out with spaces, stay). Only for converted text: an
+    author's space between two names ("北极羽 极光 800") is meant."""
     return _CJK_SPLIT.sub("", text)
 
 
@@ -100,7 +101,7 @@ def collapse_whitespace(text: str) -> str:
 def clean_text(text: str) -> str:
     """The normalisation every block's text goes through."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return collapse_whitespace(rejoin_cjk(normalize_unicode(decode_entities(text))))
+    return collapse_whitespace(normalize_unicode(decode_entities(text)))
 
 
 def is_toc_line(line: str) -> bool:

@@ -13,6 +13,7 @@ from ingest.clean import (
     join_lines,
     normalize_unicode,
     page_furniture,
+    rejoin_cjk,
     remove_toc,
     starts_with_callout,
     toc_line_mask,
@@ -50,11 +51,10 @@ def test_chinese_lines_are_joined_without_a_space_and_english_with_one() -> None
 
 
 def test_chinese_split_by_a_pdf_converter_is_rejoined() -> None:
-    assert clean_text("清洁初效 滤网前请先关 机。\n拔下电 源插头") == "清洁初效滤网前请先关机。\n拔下电源插头"
+    assert rejoin_cjk("清洁初效 滤网前请先关 机 。\n拔 下 电 源插头") == "清洁初效滤网前请先关机。\n拔下电源插头"
     # Spaces beside Latin words and numbers stay, and so does a wider gap (a column laid out with spaces).
-    assert clean_text("使用 HEPA 滤网 30 分钟") == "使用 HEPA 滤网 30 分钟"
-    assert clean_text("型号   QY-600") == "型号 QY-600"
-    assert clean_text("项目   参数") == "项目 参数"
+    assert rejoin_cjk("使用 HEPA 滤网 30 分钟") == "使用 HEPA 滤网 30 分钟"
+    assert rejoin_cjk("项目   参数") == "项目   参数"
 
 
 def test_clean_text_collapses_whitespace_and_keeps_line_structure() -> None:

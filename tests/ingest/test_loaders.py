@@ -97,7 +97,8 @@ def manual_pdf(tmp_path: Path) -> Path:
     pdf.new_page()
     pdf.lines("Cleaning")  # the chapter title repeated at the top of the page
     pdf.heading("Spray arms", 14, outline_level=1)
-    pdf.lines("清洁喷淋臂时请先断开电源，然后取下喷", "淋臂并用清水冲洗。", font="STSong-Light")
+    # A converter's space inside a word ("电 源"), and a word broken at the line end ("喷" / "淋臂").
+    pdf.lines("清洁喷淋臂时请先断开电 源，然后取下喷", "淋臂并用清水冲洗。", font="STSong-Light")
     pdf.new_page()
     pdf.heading("Storage", 18, outline_level=0)
     pdf.lines("Leave the door ajar when the machine", "is not in use.")
