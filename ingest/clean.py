@@ -40,6 +40,8 @@ _CALLOUT_START = re.compile(rf"^[⚠△!！\s]*{_LABELS}(?:\s*[:：!！]|\s{{2,}
 _DIGITS = re.compile(r"\d+")
 
 MAX_HEADING_CHARS = 120  # a longer "heading" is a paragraph a converter mis-styled
+CONVERTED_SPLITS_PER_1000 = 5  # split words per 1,000 CJK characters that mark converted text...
+MIN_CONVERTED_SPLITS = 3  # ...and at least this many ("第一章 日常清洁" alone is an author's space)
 FURNITURE_ZONE = 2  # lines at the top and at the bottom of a page that may be a running header/footer
 
 
@@ -85,10 +87,20 @@ def _is_cjk_punct(char: str) -> bool:
     return is_cjk(char) and not char.isalnum()
 
 
+def looks_split(texts: Iterable[str]) -> bool:
+    """Whether Chinese text was split by a converter (a PDF turned into text or Markdown): single
+    spaces between CJK characters at a rate authored text does not show (a brand name or two at most)."""
+    cjk = splits = 0
+    for text in texts:
+        cjk += len(CJK_CHAR.findall(text))
+        splits += len(_CJK_SPLIT.findall(text))
+    return splits >= MIN_CONVERTED_SPLITS and splits * 1000 >= CONVERTED_SPLITS_PER_1000 * cjk
+
+
 def rejoin_cjk(text: str) -> str:
-    """Chinese that PDF conversion split rejoined: a single space between two CJK characters goes
-    (wider gaps, such as table columns laid out with spaces, stay). Only for converted text: an
-    author's space between two names ("北极羽 极光 800") is meant."""
+    """Chinese that conversion split rejoined: a single space between two CJK characters goes (wider
+    gaps, such as table columns laid out with spaces, stay). Only for converted text: an author's
+    space between two names ("北极羽 极光 800") is meant."""
     return _CJK_SPLIT.sub("", text)
 
 

@@ -18,7 +18,6 @@ from ingest.clean import (
     is_cjk,
     join_lines,
     page_furniture,
-    rejoin_cjk,
     toc_line_mask,
 )
 from ingest.document import Block, BlockKind, LoadError
@@ -82,7 +81,7 @@ def load_pdf(path: Path) -> list[Block]:
         if blocks and page_blocks and _continues(blocks[-1], page_blocks[0]):
             blocks[-1] = replace(blocks[-1], text=join_lines([blocks[-1].text, page_blocks.pop(0).text]))
         blocks.extend(page_blocks)
-    return [replace(block, text=rejoin_cjk(block.text)) for block in blocks]
+    return blocks
 
 
 def _continues(block: Block, following: Block) -> bool:
