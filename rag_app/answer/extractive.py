@@ -18,6 +18,7 @@ from typing import Literal
 
 from langchain_core.documents import Document
 
+from ingest.clean import is_callout_label, starts_with_callout
 from ingest.text import (
     ENDS_SENTENCE,
     HAN,
@@ -42,12 +43,6 @@ ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row ar
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
-_WARNING = re.compile(
-    r"\b(?:WARNING|CAUTION|DANGER)\b|^(?i:warning|caution|danger)\b|警告|危险|^[【\[]?注意[】\]]?\s*[:：!！]"
-)
-_LABEL_ONLY = re.compile(
-    r"^[【\[]?(?i:warning|caution|danger|note|important|注意|警告|危险|小心|重要)[】\]]?\s*[:：!！]?$"
-)
 # "Storage location: Select a memory location." - an option a manual lists inside a paragraph.
 _DEFINITION = re.compile(r"^[^\s:：。，,.]{1,16}(?:\s[^\s:：。，,.]{1,16}){0,4}\s?[:：]\s*\S")
 
@@ -134,10 +129,10 @@ def _passage_blocks(rank: int, doc: Document, tokenize: Tokenizer) -> list[_Bloc
         start(_Block(kind, rank, [item], intro, title=title))
 
     for line in _lines(doc.page_content):
-        if _WARNING.search(line):
-            pending.append(unit(line))
-        elif is_table_row(line):
+        if is_table_row(line):
             add("table", unit(line))
+        elif starts_with_callout(line):
+            pending.append(unit(line))
         elif step_number(line) is not None:
             for piece in split_sentences(line, steps_only=True):
                 add("steps", unit(piece))
@@ -169,7 +164,7 @@ def _lines(text: str) -> list[str]:
         if not line or _MARKDOWN_HEADING.match(line) or is_page_number(line):
             continue
         previous = lines[-1] if lines else ""
-        if previous and _LABEL_ONLY.match(previous):  # "WARNING" alone belongs to what follows
+        if previous and is_callout_label(previous):  # "WARNING" alone belongs to what follows
             lines[-1] = f"{previous} {line}"
         elif (previous and len(previous) >= _WRAP_MIN_CHARS and not ENDS_SENTENCE.search(previous)
               and not is_table_row(previous) and not is_table_row(line)
@@ -185,7 +180,7 @@ def _lines(text: str) -> list[str]:
 
 def _is_heading(text: str) -> bool:
     return (len(text) < _WRAP_MIN_CHARS and not ENDS_SENTENCE.search(text) and step_number(text) is None
-            and not is_bullet_line(text) and not is_table_row(text) and not _LABEL_ONLY.match(text))
+            and not is_bullet_line(text) and not is_table_row(text) and not is_callout_label(text))
 
 
 def _dedupe(blocks: list[_Block]) -> None:

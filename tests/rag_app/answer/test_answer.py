@@ -444,3 +444,15 @@ def test_extractive_quotes_a_short_paragraph_whole() -> None:
     answer = extractive().answer("How can I use the time zone converter?", [section])
 
     assert len(answer.text.splitlines()) == 6 and answer.text.endswith("tap Reset. [1]")
+
+
+def test_extractive_a_step_that_mentions_danger_stays_in_its_procedure() -> None:
+    stove = doc("w", "更换气罐\n1. 关闭炉头阀门，等待炉头冷却。\n2. 不要倒置气罐，以免造成危险。\n3. 逆时针拧下旧气罐，换上新气罐。",
+                "stove_zh.md", "更换气罐", None, 0.9)
+    answer = extractive().answer("怎么拧下旧气罐？", [stove])
+
+    assert answer.text.splitlines()[1:] == [
+        "- 1. 关闭炉头阀门，等待炉头冷却。[1]",
+        "- 2. 不要倒置气罐，以免造成危险。[1]",
+        "- 3. 逆时针拧下旧气罐，换上新气罐。[1]",
+    ]
