@@ -258,6 +258,11 @@ def _quoted(block: _Block) -> list[_Unit]:
     budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)
+        best = max(block.units, key=lambda u: u.score)
+        if best.score > 0 and best not in body:  # too long to reach the step asked about: the first
+            first = block.units[0]                # step (often "switch off") and the steps around it
+            rest = block.units[1:]
+            body = [first] + _window(rest, budget - _size([first]), rest.index(best))
     elif block.kind in ("list", "table"):
         head = block.intro + (block.units[:1] if block.kind == "table" else [])
         rows = block.units[1:] if block.kind == "table" else block.units
@@ -283,11 +288,12 @@ def _prefix(units: list[_Unit], budget: float) -> list[_Unit]:
     return taken
 
 
-def _window(units: list[_Unit], budget: float) -> list[_Unit]:
-    """The whole paragraph when it fits, else the run around its best sentence that does."""
+def _window(units: list[_Unit], budget: float, best: int | None = None) -> list[_Unit]:
+    """All the units when they fit, else the run around the best one (or `best`) that does."""
     if _size(units) <= budget:
         return units
-    best = max(range(len(units)), key=lambda i: units[i].score)
+    if best is None:
+        best = max(range(len(units)), key=lambda i: units[i].score)
     start, end = best, best + 1
     if _size(units[start:end]) > budget:
         return []

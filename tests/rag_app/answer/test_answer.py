@@ -456,3 +456,16 @@ def test_extractive_a_step_that_mentions_danger_stays_in_its_procedure() -> None
         "- 2. 不要倒置气罐，以免造成危险。[1]",
         "- 3. 逆时针拧下旧气罐，换上新气罐。[1]",
     ]
+
+
+def test_extractive_a_procedure_too_long_to_quote_keeps_its_first_step_and_the_step_asked_about() -> None:
+    steps = [f"{n}. Loosen bolt number {n} of the wheel cover a quarter turn with the supplied key and check "
+             f"that the cover still sits flush against the rim." for n in range(1, 13)]
+    steps[10] = "11. Lift the spare tyre out of the boot well and lay it flat next to the flat tyre."
+    wheel = doc("v", "Changing a wheel\n" + "\n".join(steps), "car.md", "Changing a wheel", None, 0.9)
+    answer = extractive().answer("How do I lift out the spare tyre?", [wheel])
+    lines = answer.text.splitlines()[1:]
+
+    assert lines[0].startswith("- 1. Loosen bolt number 1 ")
+    assert "- 11. Lift the spare tyre out of the boot well and lay it flat next to the flat tyre. [1]" in lines
+    assert sum(len(line) for line in lines) <= 800
