@@ -77,6 +77,8 @@ PAGE_NUMBER = re.compile(
 )
 # A page number a converter left inside running text: "... the cap. - 160 - Then ...".
 INLINE_PAGE_NUMBER = re.compile(r"(?:^|\s)[-–—]\s?\d{1,4}\s?[-–—](?=\s|$)")
+# "Storage location: Select a memory location." - an option a manual lists inside a paragraph.
+OPTION_ITEM = re.compile(r"^[^\s:：。，,.]{1,16}(?:\s[^\s:：。，,.]{1,16}){0,4}\s?[:：]\s*\S")
 # Inside a quoted line: before a step marker, and after a colon that opens an option ("options: Wi-Fi: ...").
 _STEP_SPLIT = re.compile(r"\s+(?=\d{1,2}[.)]\s)|(?=（\d{1,2}）|[①-⑳]|第[一二三四五六七八九十\d]+步)")
 _OPTION_SPLIT = re.compile(r"(?<=[:：])\s+(?=[A-Z][^:：.。]{0,40}[:：]\s)")
@@ -166,7 +168,7 @@ def step_number(text: str) -> int | None:
     if match is None:
         return None
     number = next(group for group in match.groups() if group)
-    if number.isdigit():
+    if number.isdecimal():  # not isdigit(): "⑦" is a digit that int() cannot read
         return int(number)
     if number in _ZH_NUMERALS:
         return _ZH_NUMERALS.index(number) + 1
@@ -181,6 +183,10 @@ def is_bullet_line(text: str) -> bool:
 
 def strip_bullet(text: str) -> str:
     return BULLET.sub("", text, count=1)
+
+
+def is_option_item(text: str) -> bool:
+    return bool(OPTION_ITEM.match(text))
 
 
 def is_table_row(text: str) -> bool:

@@ -26,6 +26,7 @@ from ingest.text import (
     Tokenizer,
     drop_page_numbers,
     is_bullet_line,
+    is_option_item,
     is_page_number,
     is_table_row,
     split_sentences,
@@ -43,8 +44,6 @@ ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row ar
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
-# "Storage location: Select a memory location." - an option a manual lists inside a paragraph.
-_DEFINITION = re.compile(r"^[^\s:：。，,.]{1,16}(?:\s[^\s:：。，,.]{1,16}){0,4}\s?[:：]\s*\S")
 
 Kind = Literal["steps", "list", "table", "paragraph"]
 
@@ -150,7 +149,7 @@ def _passage_blocks(rank: int, doc: Document, tokenize: Tokenizer) -> list[_Bloc
 
 def _paragraph(sentences: list[_Unit], rank: int, title: frozenset[str]) -> _Block:
     """A paragraph; one that lists options ("Storage location: Select ...") is a list under its lead."""
-    items = [i for i, s in enumerate(sentences) if _DEFINITION.match(s.text)]
+    items = [i for i, s in enumerate(sentences) if is_option_item(s.text)]
     if len(items) >= 2:
         return _Block("list", rank, sentences[items[0]:], sentences[:items[0]], title=title)
     return _Block("paragraph", rank, sentences, title=title)
