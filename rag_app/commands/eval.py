@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 import sys
 import tempfile
 import time
@@ -17,6 +18,8 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
+from ingest.text import CITATION
+from rag_app.answer.prompts import NOTICE, QUOTE_LABEL
 from rag_app.assistant import Assistant
 from rag_app.commands.errors import user_errors
 from rag_app.settings import Settings
@@ -74,6 +77,26 @@ def answer_coverage(answer: str, text: str) -> float:
     return len(wanted & trigrams(_normalise(text)[:TRIGRAM_CHUNK_CHARS])) / len(wanted)
 
 
+def answer_overlap(gold: str, produced: str) -> tuple[float, float]:
+    """(coverage, precision): the share of the gold answer's trigrams found in the produced answer,
+    and the share of the produced answer's trigrams found in the gold one (whole texts, normalised)."""
+    gold_grams = trigrams(_normalise(gold))
+    produced_grams = trigrams(_normalise(quoted_text(produced)))
+    shared = len(gold_grams & produced_grams)
+    return (shared / len(gold_grams) if gold_grams else 0.0,
+            shared / len(produced_grams) if produced_grams else 0.0)
+
+
+def quoted_text(answer: str) -> str:
+    """An answer's own words: without citation markers, the quote label and the LLM-fallback notice."""
+    text = CITATION.sub("", answer)
+    for language in ("zh", "en"):
+        text = text.replace(QUOTE_LABEL[language], "")
+        before, _, after = NOTICE[language].partition("{reason}")
+        text = re.sub(re.escape(before) + r".*?" + re.escape(after), "", text)
+    return text
+
+
 def _same_source(gold: str, source: str) -> bool:
     return source == gold or Path(source).name == Path(gold).name
 
@@ -118,6 +141,7 @@ def run_eval(
         latencies: list[float] = []
         refusals_right = wrong_refusals = missed_refusals = 0
         lines = []
+        overlaps: list[tuple[float, float]] = []
         for item in qa:
             started = time.perf_counter()
             passages = assistant.retrieve(item.question, k)
@@ -143,6 +167,10 @@ def run_eval(
             if answers:
                 answer = assistant.ask(item.question, k=k)
                 line.update(answer=answer.text, refused=answer.refused)
+                if item.answer and item.source is not None and not answer.refused:
+                    coverage, precision = answer_overlap(item.answer, answer.text)
+                    line.update(answer_coverage=round(coverage, 4), answer_precision=round(precision, 4))
+                    overlaps.append((coverage, precision))
                 should_refuse = item.source is None
                 refusals_right += answer.refused == should_refuse
                 wrong_refusals += answer.refused and not should_refuse
@@ -164,6 +192,8 @@ def run_eval(
             refusal_accuracy=round(refusals_right / len(qa), 4) if qa else 0.0,
             wrong_refusals=wrong_refusals,
             missed_refusals=missed_refusals,
+            answer_coverage=round(float(np.mean([c for c, _ in overlaps])), 4) if overlaps else 0.0,
+            answer_precision=round(float(np.mean([p for _, p in overlaps])), 4) if overlaps else 0.0,
         )
     if report is not None:
         report.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
