@@ -19,8 +19,10 @@ from typing import Any
 import yaml
 
 from ingest.document import LoadError
+from ingest.loaders.encoding import read_text
 
 FIELDS = ("product", "model", "category", "language")
+METADATA_KEYS = (*FIELDS, "aliases")  # every chunk metadata key this module writes
 SIDECAR_SUFFIX = ".meta.yaml"
 ALIAS_SEPARATOR = "|"
 MAX_FIELD_CHARS = 200
@@ -37,7 +39,6 @@ _MODEL = re.compile(
     r"(?<![\w-])(?=[\w+-]*[A-Za-z])(?=[\w+-]*\d)[A-Za-z0-9]+(?:[-+][A-Za-z0-9]+)*\+?"
     r"(?:\s+(?:Pro|Max|Plus|Ultra|Lite|Mini|Air|SE|GTX))*",
 )
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,10 @@ class GuideMetadata:
         return hashlib.sha256(json.dumps(self.chunk_fields(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
-    """A Markdown file's YAML front matter (or {}) and the text after it."""
+def strip_front_matter(text: str) -> str:
+    """A Markdown text without its YAML front matter: tags, not guide content."""
     match = _FRONT_MATTER.match(text)
-    if match is None:
-        return {}, text
-    return _mapping(match.group(1), f"{where} (front matter)"), text[match.end():]
+    return text[match.end():] if match else text
 
 
 def sidecar_path(path: Path) -> Path:
@@ -92,20 +91,16 @@ def read_front_matter(path: Path) -> dict[str, Any]:
     if path.suffix.lower() != ".md":
         return {}
     try:
-        head = path.read_text(encoding="utf-8-sig", errors="replace")
+        text = read_text(path)
     except OSError:
         return {}  # the loader reports the unreadable file
-    return split_front_matter(head, path.name)[0]
+    match = _FRONT_MATTER.match(text)
+    return _mapping(match.group(1), f"{path.name} (front matter)") if match else {}
 
 
-def resolve(
-    path: Path,
-    source: str,
-    title: str,
-    text_sample: str = "",
-    product: str | None = None,
-) -> GuideMetadata:
-    """The guide's tags: explicit product > sidecar / front matter > folder > title."""
+def resolve(path: Path, source: str, title: str, language: str = "", product: str | None = None) -> GuideMetadata:
+    """The guide's tags: explicit product > sidecar / front matter > folder > title; `language` is the
+    one detected in the text, used when none is written."""
     sidecar = read_sidecar(path)
     written = {**read_front_matter(path), **sidecar}
     where = sidecar_path(path).name if sidecar else path.name
@@ -116,8 +111,7 @@ def resolve(
     fields["product"] = (product or "").strip() or fields["product"] or folder or from_title or Path(source).stem
     if not fields["model"]:
         fields["model"] = model_from_title(title) if fields["product"] == from_title else ""
-    if not fields["language"]:
-        fields["language"] = detect_language(text_sample or title)
+    fields["language"] = fields["language"] or language
     return GuideMetadata(aliases=aliases, **fields)
 
 
@@ -132,14 +126,6 @@ def model_from_title(title: str) -> str:
     """The first model-number-like word of a title (letters and digits: S10, LF-2 Pro, QY-600), or ""."""
     match = _MODEL.search(product_from_title(title))
     return match.group().strip() if match else ""
-
-
-def detect_language(text: str) -> str:
-    """"zh" when a fifth of the letters are CJK, else "en"; "" for no text."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return ""
-    return "zh" if sum(1 for ch in letters if _CJK.match(ch)) * 5 >= len(letters) else "en"
 
 
 def _mapping(text: str, where: str) -> dict[str, Any]:

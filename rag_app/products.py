@@ -14,6 +14,8 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from ingest.text import text_size
+
 FILTER_FIELDS = ("product", "model", "category", "language", "source")
 ALIAS_SEPARATOR = "|"
 Filters = dict[str, tuple[str, ...]]
@@ -26,6 +28,8 @@ SAME_ANSWER_SIMILARITY = 0.9
 CLARIFY_SCORE_MARGIN = 0.03
 CONTENDER_SHARE = 0.7
 ANSWER_LINES = 3  # lines of each product compared: the answer rarely needs more
+CLARIFY_EVIDENCE = 3  # passages searched per product to compare them
+CHOICE_EXTRA_WORDS = 4  # "the R5 please", "是 LF-3 Pro 的": a reply this short only picks a product
 MAX_OPTIONS = 5
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -327,3 +331,21 @@ def products_in_history(history: Sequence[Mapping[str, str]], catalog: Catalog) 
         if named:
             return named
     return []
+
+
+def choice_after_clarify(
+    message: str, history: Sequence[Mapping[str, str]], catalog: Catalog
+) -> tuple[str, str] | None:
+    """(the original question, the product) when the message answers a question back by naming one of
+    the products it offered and little else; None for any other message."""
+    if len(history) < 2 or history[-1].get("role") != "assistant" or history[-2].get("role") != "user":
+        return None
+    naming = catalog.named_in(message)
+    offered = catalog.named_in(str(history[-1].get("content", ""))).products
+    if len(naming.products) != 1 or naming.products[0] not in offered or len(offered) < 2:
+        return None
+    folded = _fold(message)
+    rest = "".join(ch for i, ch in enumerate(folded) if not any(s <= i < e for s, e in naming.spans))
+    if text_size(rest) > CHOICE_EXTRA_WORDS:
+        return None
+    return str(history[-2].get("content", "")), naming.products[0]

@@ -15,6 +15,7 @@ from ingest.clean import (
 from ingest.document import Block, BlockKind
 from ingest.loaders.encoding import read_text
 from ingest.loaders.html import html_blocks
+from ingest.metadata import strip_front_matter
 
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 
@@ -27,7 +28,7 @@ class _MdItem:
 
 
 def load_markdown(path: Path) -> list[Block]:
-    return markdown_blocks(read_text(path))
+    return markdown_blocks(strip_front_matter(read_text(path)))
 
 
 def markdown_blocks(text: str) -> list[Block]:
