@@ -21,6 +21,7 @@ from rag_app.keyword import KeywordIndex
 from rag_app.products import (
     CLARIFY_EVIDENCE,
     Catalog,
+    Decision,
     Evidence,
     Filters,
     choice_after_clarify,
@@ -179,22 +180,27 @@ class Assistant:
         passages, scope = self._search(standalone, k, scope, history)
         relevant = passages if self.retriever.is_relevant(standalone, passages) else []
         if relevant and len(catalog.products) > 1:
-            options = [] if len(scope.get("product", ())) == 1 else self._products_to_ask(standalone, relevant, scope)
+            named = list(scope.get("product", ()))
+            decision = Decision([], named) if len(named) == 1 else self._decide(standalone, relevant, scope)
             language = detect_language(standalone)
-            if options:
-                clarify = clarify_reply(options, language)
+            if decision.ask:
+                clarify = clarify_reply(decision.ask, language)
                 yield clarify.question
                 yield Answer(text=clarify.question, refused=False, mode=self.answerer.mode, sources=[],
                              clarify=clarify)
                 return
             product = product_of(relevant[0])
             relevant = [p for p in relevant if product_of(p) == product]  # one product's answer, never a mix
-            note = product_note(product, language) if product in catalog.products else ""
+            # Say which product the answer is about where it could have been another's.
+            fits = decision.fits if product in decision.fits and product in catalog.products else []
+            note = product_note(fits, language) if fits else ""
             if note:
                 yield note + "\n\n"
             for item in self.answerer.stream(standalone, relevant, list(history)):
-                if isinstance(item, Answer) and note and not item.refused:
-                    item.text, item.product = f"{note}\n\n{item.text}", product
+                if isinstance(item, Answer) and not item.refused:
+                    item.product = product
+                    if note:
+                        item.text = f"{note}\n\n{item.text}"
                 yield item
             return
         yield from self.answerer.stream(standalone, relevant, list(history))
@@ -230,15 +236,15 @@ class Assistant:
             passages = self.retriever.search(question, k, scope, codes)
         return passages, scope
 
-    def _products_to_ask(self, question: str, passages: list[Document], scope: Filters) -> list[str]:
-        """The products to ask about: each contender's own best passages are compared."""
+    def _decide(self, question: str, passages: list[Document], scope: Filters) -> Decision:
+        """Ask back or answer, comparing each contending product's own best passages."""
         catalog = self._catalog()
         candidates = contenders(passages)
         kinds = catalog.named_in(question).kinds
         if set(kinds) & set(candidates):
             candidates = [c for c in candidates if c in kinds]
         if len(candidates) < 2:
-            return []
+            return Decision([], [])
         codes = catalog.codes_in(question)
         evidence = []
         for product in candidates:

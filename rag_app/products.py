@@ -284,43 +284,55 @@ def contenders(passages: Sequence[Document]) -> list[str]:
     return [p for p, score in best.items() if score >= top - CLARIFY_SCORE_MARGIN]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """`ask`: the products to offer in a question back (empty: answer). `fits`: the products the
+    answer is about, the first being the one whose passages it quotes."""
+
+    ask: list[str]
+    fits: list[str]
+
+
 def products_to_ask(
     evidence: Sequence[Evidence],
     weights: Mapping[str, float],
     tokenize: Callable[[str], list[str]],
     masks: Sequence[re.Pattern[str]],
     codes: Sequence[re.Pattern[str]] = (),
-) -> list[str]:
-    """The products to offer when they answer the question differently, else [] (answer directly).
+) -> Decision:
+    """Whether to ask back, and about which products; else which products the lead's answer fits.
 
     Each product's evidence comes from a search scoped to it. A product counts when its evidence is
     nearly as close to the question and covers nearly as much of it as the best product's; products
     whose answer-bearing lines match the leading product's give the same answer and need no question.
     """
-    if len(evidence) < 2:
-        return []
-    top_score = max(e.best for e in evidence)
-    top_coverage = max(e.coverage for e in evidence)
+    lead = [evidence[0].product] if evidence else []
+    top_score = max((e.best for e in evidence), default=0.0)
+    top_coverage = max((e.coverage for e in evidence), default=0.0)
     strong = [e for e in evidence
               if e.best >= top_score - CLARIFY_SCORE_MARGIN and e.coverage >= top_coverage * CONTENDER_SHARE]
     if len(strong) < 2:
-        return []
+        return Decision([], lead)
     lines = {e.product: answer_lines(weights, [d.page_content for d in e.passages], tokenize, codes) for e in strong}
     top_share = max(share for _, share in lines.values())
     strong = [e for e in strong if lines[e.product][1] >= top_share * CONTENDER_SHARE]
     if len(strong) < 2:
-        return []
-    lead = strong[0].product
-    differing = [e.product for e in strong[1:] if not same_answer(lines[lead][0], lines[e.product][0], masks)]
-    return [lead, *differing][:MAX_OPTIONS] if differing else []
+        return Decision([], lead)
+    first = strong[0].product
+    alike = [e.product for e in strong[1:] if same_answer(lines[first][0], lines[e.product][0], masks)]
+    differing = [e.product for e in strong[1:] if e.product not in alike]
+    if differing:
+        return Decision([first, *differing][:MAX_OPTIONS], [])
+    return Decision([], [first, *alike])
 
 
-_NOTE = {"zh": "（适用产品：{product}）", "en": "(Product: {product})"}
+_NOTE = {"zh": "（适用产品：{products}）", "en": "(Product: {products})"}
 
 
-def product_note(product: str, language: str) -> str:
-    """The line that says which product an answer is about."""
-    return _NOTE["zh" if language == "zh" else "en"].format(product=product)
+def product_note(products: Sequence[str], language: str) -> str:
+    """The line that says which product(s) an answer is about."""
+    lang = "zh" if language == "zh" else "en"
+    return _NOTE[lang].format(products=_OPTION_JOIN[lang].join(products))
 
 
 def products_in_history(history: Sequence[Mapping[str, str]], catalog: Catalog) -> list[str]:
