@@ -20,6 +20,7 @@ import yaml
 
 from ingest.document import LoadError
 from ingest.loaders.encoding import read_text
+from ingest.loaders.markdown import FRONT_MATTER
 
 FIELDS = ("product", "model", "category", "language")
 METADATA_KEYS = (*FIELDS, "aliases")  # every chunk metadata key this module writes
@@ -27,7 +28,6 @@ SIDECAR_SUFFIX = ".meta.yaml"
 ALIAS_SEPARATOR = "|"
 MAX_FIELD_CHARS = 200
 
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 # Where a title stops naming the product and starts naming the document.
 _TITLE_TAIL_EN = re.compile(
     r"\s*\b(?:user(?:'s)?|owner(?:'s)?|quick[- ]start|care|maintenance|service|operating|instruction|"
@@ -63,12 +63,6 @@ class GuideMetadata:
         return hashlib.sha256(json.dumps(self.chunk_fields(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def strip_front_matter(text: str) -> str:
-    """A Markdown text without its YAML front matter: tags, not guide content."""
-    match = _FRONT_MATTER.match(text)
-    return text[match.end():] if match else text
-
-
 def sidecar_path(path: Path) -> Path:
     """`tent_care_zh.md` -> `tent_care_zh.meta.yaml`."""
     return path.with_name(path.stem + SIDECAR_SUFFIX)
@@ -94,7 +88,7 @@ def read_front_matter(path: Path) -> dict[str, Any]:
         text = read_text(path)
     except OSError:
         return {}  # the loader reports the unreadable file
-    match = _FRONT_MATTER.match(text)
+    match = FRONT_MATTER.match(text)
     return _mapping(match.group(1), f"{path.name} (front matter)") if match else {}
 
 

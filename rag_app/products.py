@@ -28,6 +28,7 @@ SAME_ANSWER_SIMILARITY = 0.9
 CLARIFY_SCORE_MARGIN = 0.03
 CONTENDER_SHARE = 0.7
 ANSWER_LINES = 3  # lines of each product compared: the answer rarely needs more
+NEAR_BEST_LINE = 0.8  # ... and only those holding nearly as much of the question as the best line
 CLARIFY_EVIDENCE = 3  # passages searched per product to compare them
 CHOICE_EXTRA_WORDS = 4  # "the R5 please", "是 LF-3 Pro 的": a reply this short only picks a product
 MAX_OPTIONS = 5
@@ -238,8 +239,11 @@ def answer_lines(weights: Mapping[str, float], texts: Iterable[str], tokenize: C
                 if any(code.search(line) for code in codes):
                     scored[line] += total  # the row of the error code asked about is the answer
     ranked = sorted(scored, key=lambda line: -scored[line])
-    share = min(1.0, scored[ranked[0]] / total) if ranked and total > 0 else 0.0
-    return [line for line in ranked[:count] if scored[line] > 0] or ranked[:1], share
+    if not ranked:
+        return [], 0.0
+    best = scored[ranked[0]]
+    share = min(1.0, best / total) if total > 0 else 0.0
+    return [line for line in ranked[:count] if best > 0 and scored[line] >= best * NEAR_BEST_LINE] or ranked[:1], share
 
 
 def _masked(text: str, masks: Sequence[re.Pattern[str]]) -> str:

@@ -15,9 +15,10 @@ from ingest.clean import (
 from ingest.document import Block, BlockKind
 from ingest.loaders.encoding import read_text
 from ingest.loaders.html import html_blocks
-from ingest.metadata import strip_front_matter
 
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+# YAML front matter: the guide's product tags (ingest.metadata reads them), not its text.
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
 @dataclass
@@ -25,6 +26,11 @@ class _MdItem:
     marker: str
     parts: list[str] = field(default_factory=list)
     emitted: bool = False
+
+
+def strip_front_matter(text: str) -> str:
+    match = FRONT_MATTER.match(text)
+    return text[match.end():] if match else text
 
 
 def load_markdown(path: Path) -> list[Block]:
