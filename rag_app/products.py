@@ -28,7 +28,7 @@ SAME_ANSWER_SIMILARITY = 0.9
 CLARIFY_SCORE_MARGIN = 0.03
 CONTENDER_SHARE = 0.7
 ANSWER_LINES = 3  # lines of each product compared: the answer rarely needs more
-NEAR_BEST_LINE = 0.8  # ... and only those holding nearly as much of the question as the best line
+NEAR_BEST_LINE = 0.6  # ... and only those holding nearly as much of the question as the best line
 CLARIFY_EVIDENCE = 3  # passages searched per product to compare them
 CHOICE_EXTRA_WORDS = 4  # "the R5 please", "是 LF-3 Pro 的": a reply this short only picks a product
 MAX_OPTIONS = 5
@@ -225,10 +225,7 @@ def answer_lines(weights: Mapping[str, float], texts: Iterable[str], tokenize: C
     for text in texts:
         header: set[str] = set()
         previous_row = False
-        for line in _LINE_SPLIT.split(text):
-            line = line.strip()
-            if not line:
-                continue
+        for line in _lines(text):
             row = "|" in line
             tokens = set(tokenize(line))
             if row and not previous_row:
@@ -257,12 +254,19 @@ def _alike(a: str, b: str) -> bool:
     return sorted(_NUMBER.findall(a)) == sorted(_NUMBER.findall(b)) and _containment(a, b) >= SAME_ANSWER_SIMILARITY
 
 
-def same_answer(lead: Sequence[str], other: Sequence[str], masks: Sequence[re.Pattern[str]]) -> bool:
-    """Whether two products' answer-bearing lines say the same apart from product names: each line of
-    either has a counterpart in the other with the same numbers."""
-    a = [_masked(line, masks) for line in lead]
-    b = [_masked(line, masks) for line in other]
-    return all(any(_alike(x, y) for y in b) for x in a) and all(any(_alike(y, x) for x in a) for y in b)
+def same_answer(lead: Sequence[str], lead_text: str, other: Sequence[str], other_text: str,
+                masks: Sequence[re.Pattern[str]]) -> bool:
+    """Whether two products give the same answer: each one's answer-bearing lines have a counterpart,
+    apart from product names and with the same numbers, somewhere in the other's passages (searches of
+    identical manuals do not return their passages in the same order)."""
+    lead_all = [_masked(line, masks) for line in _lines(lead_text)]
+    other_all = [_masked(line, masks) for line in _lines(other_text)]
+    return (all(any(_alike(_masked(x, masks), y) for y in other_all) for x in lead)
+            and all(any(_alike(_masked(y, masks), x) for x in lead_all) for y in other))
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in _LINE_SPLIT.split(text) if line.strip()]
 
 
 @dataclass(frozen=True)
@@ -322,12 +326,14 @@ def products_to_ask(
     strong = [e for e in strong if lines[e.product][1] >= top_share * CONTENDER_SHARE]
     if len(strong) < 2:
         return Decision([], lead)
-    first = strong[0].product
-    alike = [e.product for e in strong[1:] if same_answer(lines[first][0], lines[e.product][0], masks)]
+    first = strong[0]
+    texts = {e.product: "\n".join(d.page_content for d in e.passages) for e in strong}
+    alike = [e.product for e in strong[1:]
+             if same_answer(lines[first.product][0], texts[first.product], lines[e.product][0], texts[e.product], masks)]
     differing = [e.product for e in strong[1:] if e.product not in alike]
     if differing:
-        return Decision([first, *differing][:MAX_OPTIONS], [])
-    return Decision([], [first, *alike])
+        return Decision([first.product, *differing][:MAX_OPTIONS], [])
+    return Decision([], [first.product, *alike])
 
 
 _NOTE = {"zh": "（适用产品：{products}）", "en": "(Product: {products})"}

@@ -107,7 +107,9 @@ def test_a_table_row_is_scored_with_its_header() -> None:
     lines_b = [table.format("3 to 6")]
     evidence = [Evidence("A", [passage("A", lines_a[0])], 1.0), Evidence("B", [passage("B", lines_b[0])], 1.0)]
     assert products_to_ask(evidence, weights, TOKENIZE, []).ask == ["A", "B"]
-    assert same_answer(["Filter | every 2 months"], ["Filter | every 2 months (R5 only)"], CATALOG.masks())
+    line, longer = "Filter | every 2 months", "Filter | every 2 months (R5 only)"
+    assert same_answer([line], f"Intro.\n{line}", [longer], f"{longer}\nOther.", CATALOG.masks())
+    assert not same_answer([line], line, ["Filter | every 3 months"], "Filter | every 3 months", CATALOG.masks())
 
 
 def test_a_short_reply_naming_an_offered_product_picks_it() -> None:
