@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from rag_app.assistant import Assistant
 from rag_app.settings import Settings
 
-APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+APP = Path(__file__).resolve().parents[3] / "streamlit_app.py"
 APP_TIMEOUT_S = 120  # the first run loads the embedding model and jieba's dictionary
 
 
