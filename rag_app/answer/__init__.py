@@ -31,6 +31,7 @@ from rag_app.answer.prompts import (
     condense_messages,
     refusal_message,
 )
+from rag_app.products import Clarify
 from rag_app.settings import Settings
 
 __all__ = ["REFUSAL_SENTENCE", "Answer", "Answerer", "Mode", "make_chat_model"]
@@ -49,6 +50,8 @@ class Answer:
     mode: Mode
     sources: list[Document]
     notice: str | None = None
+    clarify: Clarify | None = None  # set when the reply asks which product the question is about
+    product: str | None = None  # the product the answer is about, when the knowledge base has several
 
 
 class Answerer:

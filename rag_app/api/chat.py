@@ -32,6 +32,7 @@ from rag_app.api.schemas import (
     ModelCard,
     ModelList,
     Source,
+    clarify_info,
 )
 from rag_app.api.security import authorize
 from rag_app.api.state import ReadyAssistant, Service, service
@@ -42,7 +43,7 @@ router = APIRouter(tags=["openai"], dependencies=[Depends(authorize)])
 
 _SSE_DESCRIPTION = (
     "With `stream: true`: `chat.completion.chunk` events; the last one (finish_reason `stop`) also carries "
-    "`sources`, `session_id`, `refused`, `mode` and `notice`; then `data: [DONE]`. An error after the "
+    "`sources`, `session_id`, `refused`, `mode`, `notice`, `clarify` and `product`; then `data: [DONE]`. An error after the "
     "stream started comes as an event `{\"error\": {\"code\", \"message\"}}`."
 )
 
@@ -73,10 +74,11 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
     question, history = _split(body.messages, svc.settings.max_history_turns)
     turn = await open_turn(svc, question, body.session_id, () if body.session_id else history)
     model = body.model or svc.settings.rag_collection
+    filters = body.filters.values() if body.filters else None
     if body.stream:
-        events = _events(svc, turn, assistant.stream(turn.question, turn.history, body.k), model)
+        events = _events(svc, turn, assistant.stream(turn.question, turn.history, body.k, filters), model)
         return EventSourceResponse(events, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    answer = await run_in_threadpool(assistant.ask, turn.question, turn.history, body.k)
+    answer = await run_in_threadpool(assistant.ask, turn.question, turn.history, body.k, filters)
     extras = _extras(answer, await close_turn(svc, turn, answer))
     return ChatCompletion(id=_completion_id(), created=int(time.time()), model=model,
                           choices=[ChatChoice(message=AssistantMessage(content=answer.text))],
@@ -128,7 +130,8 @@ async def _events(svc: Service, turn: Turn, stream: Iterator[str | Answer],
 
 def _extras(answer: Answer, session_id: str) -> AnswerExtras:
     return AnswerExtras(sources=[Source.from_document(d) for d in answer.sources], session_id=session_id,
-                        refused=answer.refused, mode=answer.mode, notice=answer.notice)
+                        refused=answer.refused, mode=answer.mode, notice=answer.notice,
+                        clarify=clarify_info(answer), product=answer.product)
 
 
 def _event(payload: dict[str, Any]) -> bytes:

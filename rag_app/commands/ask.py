@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 
 from rag_app.answer import Answer
@@ -33,13 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=None, help="passages to use (default RETRIEVAL_K)")
     parser.add_argument("--json", action="store_true", help="print the POST /v1/ask response object")
     parser.add_argument("--retrieve-only", action="store_true", help="show the passages, no answer")
+    parser.add_argument("--product", action="append", metavar="NAME",
+                        help="answer from this product's guides only (repeat for several)")
     args = parser.parse_args(argv)
     if not args.question.strip():
         parser.error("the question is empty")
+    filters = {"product": args.product} if args.product else None
     with user_errors():
         assistant = Assistant(Settings())
         if args.retrieve_only:
-            passages = assistant.retrieve(args.question, args.k)
+            passages = assistant.retrieve(args.question, args.k, filters)
             if args.json:
                 print(json.dumps([Source.from_document(p).model_dump() for p in passages], ensure_ascii=False))
             else:
@@ -49,9 +53,10 @@ def main(argv: list[str] | None = None) -> int:
                     print("    " + doc.page_content.replace("\n", "\n    "))
             return 0
         if args.json:
-            print(json.dumps(ask_response(assistant.ask(args.question, k=args.k), None), ensure_ascii=False))
+            answer = assistant.ask(args.question, k=args.k, filters=filters)
+            print(json.dumps(ask_response(answer, None), ensure_ascii=False))
             return 0
-        stream = AnswerStream(assistant.stream(args.question, k=args.k))
+        stream = AnswerStream(assistant.stream(args.question, k=args.k, filters=filters))
         for delta in stream:
             sys.stdout.write(delta)
             sys.stdout.flush()
@@ -65,4 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n({final.notice})", file=sys.stderr)
     if final.sources:
         print("\n" + format_citations(final))
+    if final.clarify is not None:
+        for option in final.clarify.options:
+            print(f"  --product {shlex.quote(option['product'])}")
     return 0

@@ -11,7 +11,7 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ class QAItem:
     source: str | None = None
     section: str | None = None
     page: int | None = None
+    filters: dict[str, Any] | None = None
+    expect_clarify: list[str] | None = None  # the products a reply should ask about
 
 
 def load_qa(path: Path) -> list[QAItem]:
@@ -53,9 +55,11 @@ def load_qa(path: Path) -> list[QAItem]:
                     source=raw.get("source"),
                     section=raw.get("section"),
                     page=raw.get("page"),
+                    filters=raw.get("filters"),
+                    expect_clarify=list((raw.get("expect_clarify") or {}).get("options", [])) or None,
                 )
             )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}:{number}: not a QA object with 'id' and 'question' ({exc})") from exc
     return items
 
@@ -136,15 +140,15 @@ def run_eval(
         )
         assistant = Assistant(eval_settings)
         ingest = assistant.ingest([docs], progress=sys.stderr.isatty())
-        hits = reciprocal = recall = 0.0
-        answerable = 0
+        hits = reciprocal = recall = scoped_hits = scoped_reciprocal = 0.0
+        answerable = scoped = clarify_right = 0
         latencies: list[float] = []
         refusals_right = wrong_refusals = missed_refusals = 0
         lines = []
         overlaps: list[tuple[float, float]] = []
         for item in qa:
             started = time.perf_counter()
-            passages = assistant.retrieve(item.question, k)
+            passages = assistant.retrieve(item.question, k, item.filters)
             latencies.append((time.perf_counter() - started) * 1000)
             line: dict[str, Any] = {
                 "id": item.id,
@@ -162,12 +166,20 @@ def run_eval(
                 if rank is not None:
                     hits += 1
                     reciprocal += 1 / rank
+                if item.filters or assistant.named_products(item.question):
+                    scoped += 1
+                    scoped_hits += rank is not None
+                    scoped_reciprocal += 1 / rank if rank else 0.0
                 if item.answer:
                     recall += answer_coverage(item.answer, "\n".join(p.page_content for p in passages))
             if answers:
-                answer = assistant.ask(item.question, k=k)
+                answer = assistant.ask(item.question, k=k, filters=item.filters)
                 line.update(answer=answer.text, refused=answer.refused)
-                if item.answer and item.source is not None and not answer.refused:
+                if answer.clarify is not None:
+                    line["clarify"] = asdict(answer.clarify)
+                asked = sorted(o["product"] for o in answer.clarify.options) if answer.clarify else None
+                clarify_right += asked == (sorted(item.expect_clarify) if item.expect_clarify else None)
+                if item.answer and item.source is not None and not answer.refused and answer.clarify is None:
                     coverage, precision = answer_overlap(item.answer, answer.text)
                     line.update(answer_coverage=round(coverage, 4), answer_precision=round(precision, 4))
                     overlaps.append((coverage, precision))
@@ -195,6 +207,11 @@ def run_eval(
             answer_coverage=round(float(np.mean([c for c, _ in overlaps])), 4) if overlaps else 0.0,
             answer_precision=round(float(np.mean([p for _, p in overlaps])), 4) if overlaps else 0.0,
         )
+        if any(item.expect_clarify for item in qa):
+            summary["clarify_accuracy"] = round(clarify_right / len(qa), 4)
+    if scoped:
+        summary.update({"scoped_n": scoped, "scoped_hit@k": round(scoped_hits / scoped, 4),
+                        "scoped_mrr": round(scoped_reciprocal / scoped, 4)})
     if report is not None:
         report.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     return summary

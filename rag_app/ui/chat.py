@@ -27,11 +27,19 @@ _FILE_PREFIX = re.compile(r"^[^:\n]*?\.\w{1,5}(?: \([^)]*\))?: ")
 
 @dataclass(frozen=True)
 class Turn:
-    """One question and its final answer; `id` keys its feedback widget and its feedback row."""
+    """One question and its final answer; `id` keys its feedback widget and its feedback row. `choice`
+    is the product picked after the assistant asked which one: the user's message shows it."""
 
     question: str
     answer: Answer
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    choice: str | None = None
+
+
+def product_filters(products: Iterable[str]) -> dict[str, list[str]] | None:
+    """The filters of the products picked for the conversation (none picked: every product)."""
+    chosen = list(products)
+    return {"product": chosen} if chosen else None
 
 
 def history(turns: Iterable[Turn]) -> list[dict[str, str]]:

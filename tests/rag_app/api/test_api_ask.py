@@ -47,7 +47,7 @@ def test_probes(http: httpx.Client) -> None:
                                                   (ZH_QUESTION, "bottle_care_zh.md")])
 def test_ask_answers_with_citations(http: httpx.Client, question: str, source: str) -> None:
     body = http.post("/v1/ask", json={"question": question}).json()
-    assert set(body) == {"answer", "mode", "refused", "sources", "session_id", "notice"}
+    assert set(body) == {"answer", "mode", "refused", "sources", "session_id", "notice", "clarify", "product"}
     assert body["mode"] == "extractive" and body["refused"] is False
     assert body["sources"][0]["source"] == source
     assert set(body["sources"][0]) == {"id", "source", "section", "page", "text", "score"}
