@@ -48,6 +48,7 @@ eval: install
 	$(BIN)/rag-eval --docs data/guides --qa data/eval/qa.jsonl --answers
 
 bench: install
+	$(PY) -m pip install -e '.[bench]'
 	$(BIN)/rag-bench --chunks 10000,100000 --plot docs/bench.png
 
 lint: install-dev

@@ -11,10 +11,18 @@ import streamlit as st
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.text import detect_language
+from rag_app.answer.stream import AnswerStream
 from rag_app.assistant import Assistant, KnowledgeBaseInfo
 from rag_app.indexing import IngestReport
 from rag_app.settings import Settings
-from rag_app.ui.chat import AnswerStream, Turn, answer_markdown, guide_suggestion, history, upload_outcome
+from rag_app.ui.chat import (
+    Turn,
+    answer_markdown,
+    guide_suggestion,
+    history,
+    product_filters,
+    upload_outcome,
+)
 from rag_app.ui.citations import citation_label, cited_sources, escape_markdown, highlight
 from rag_app.ui.feedback import FeedbackStore
 from rag_app.ui.i18n import LANGUAGES, Lang, language_of_locale, t
@@ -47,6 +55,22 @@ def record_feedback(turn: Turn) -> None:
 
 def new_conversation() -> None:
     st.session_state.turns = []
+    st.session_state.products = []
+
+
+def product_picker(assistant: Assistant, lang: Lang) -> dict[str, list[str]] | None:
+    """The products to answer from, kept for the conversation; shown when the guides cover several."""
+    products = assistant.products()
+    st.session_state.products = [p for p in st.session_state.products if p in products]
+    if len(products) > 1:
+        st.multiselect(t("products", lang), products, key="products", placeholder=t("products_all", lang),
+                       help=t("products_help", lang))
+    return product_filters(st.session_state.products)
+
+
+def choose_product(turn: Turn, product: str) -> None:
+    """A product button under a question back: answer the original question about that product."""
+    st.session_state.pending_choice = (turn.question, product)
 
 
 def cancel_removal() -> None:
@@ -65,6 +89,11 @@ def render_answer(turn: Turn, info: KnowledgeBaseInfo, lang: Lang) -> None:
     if answer.notice:
         st.warning(answer.notice, icon=":material/warning:")
     st.markdown(answer_markdown(answer.text))
+    if answer.clarify is not None:
+        for column, option in zip(st.columns(len(answer.clarify.options)), answer.clarify.options, strict=True):
+            column.button(option["label"], key=f"choice-{turn.id}-{option['product']}", on_click=choose_product,
+                          args=(turn, option["product"]), width="stretch")
+        return
     if answer.refused:
         # The suggestion reads on from the refusal, so it takes the question's language too.
         suggestion = guide_suggestion(info.guides, detect_language(turn.question))
@@ -84,12 +113,13 @@ def render_answer(turn: Turn, info: KnowledgeBaseInfo, lang: Lang) -> None:
     st.feedback("thumbs", key=f"feedback-{turn.id}", on_change=record_feedback, args=(turn,))
 
 
-def ask(question: str, k: int, info: KnowledgeBaseInfo, lang: Lang) -> None:
+def ask(question: str, k: int, info: KnowledgeBaseInfo, lang: Lang, filters: dict[str, list[str]] | None,
+        choice: str | None = None) -> None:
     """Stream the answer under the question, then keep the turn and show it in full."""
     with st.chat_message("user"):
-        st.markdown(escape_markdown(question))
+        st.markdown(escape_markdown(choice or question))
     with st.chat_message("assistant"):
-        stream = AnswerStream(load_assistant().stream(question, history(st.session_state.turns), k))
+        stream = AnswerStream(load_assistant().stream(question, history(st.session_state.turns), k, filters))
         streaming = st.empty()
         with streaming.container():
             with st.spinner(t("thinking", lang)):
@@ -97,7 +127,7 @@ def ask(question: str, k: int, info: KnowledgeBaseInfo, lang: Lang) -> None:
             st.write_stream(stream)
         streaming.empty()
         assert stream.answer is not None, "Assistant.stream ends with an Answer"
-        turn = Turn(question, stream.answer)
+        turn = Turn(question, stream.answer, choice=choice)
         st.session_state.turns.append(turn)
         render_answer(turn, info, lang)
 
@@ -158,7 +188,7 @@ def export_feedback() -> bytes:
 def main() -> None:
     state = st.session_state
     state.setdefault("lang", language_of_locale(st.context.locale))
-    for key, empty in (("turns", []), ("upload_reports", {}), ("confirm_remove", None)):
+    for key, empty in (("turns", []), ("upload_reports", {}), ("confirm_remove", None), ("products", [])):
         state.setdefault(key, empty)
     lang: Lang = state.lang
     st.set_page_config(page_title=t("title", lang), page_icon="🧰")
@@ -168,6 +198,7 @@ def main() -> None:
         st.radio("语言 · Language", list(LANGUAGES), format_func=LANGUAGES.__getitem__, horizontal=True, key="lang")
         st.subheader(t("conversation", lang))
         st.button(t("new_chat", lang), icon=":material/add_comment:", on_click=new_conversation, width="stretch")
+        filters = product_picker(assistant, lang)
         k = st.slider(t("k", lang), 1, MAX_K, min(assistant.settings.retrieval_k, MAX_K), help=t("k_help", lang))
         knowledge_base = st.container()  # filled after the uploads, so it counts them
         ingest_uploads(assistant, lang)
@@ -188,11 +219,14 @@ def main() -> None:
         st.info(t("empty_kb", lang))
     for turn in state.turns:
         with st.chat_message("user"):
-            st.markdown(escape_markdown(turn.question))
+            st.markdown(escape_markdown(turn.choice or turn.question))
         with st.chat_message("assistant"):
             render_answer(turn, info, lang)
+    if choice := state.pop("pending_choice", None):
+        question, product = choice
+        ask(question, k, info, lang, {**(filters or {}), "product": [product]}, choice=product)
     if question := st.chat_input(t("ask", lang)):
-        ask(question, k, info, lang)
+        ask(question, k, info, lang, filters)
 
 
 main()

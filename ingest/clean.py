@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ingest.document import Block, BlockKind
-from ingest.text import CJK_CHAR
+from ingest.text import CJK_CHAR, CJK_RANGES
+from ingest.text import is_page_number as is_page_number_line
 
 # Full-width punctuation NFKC would turn into ASCII (，！？；：（）…), which Chinese text keeps.
 _KEEP_FULLWIDTH = "".join(
@@ -21,17 +22,9 @@ _KEEP_SPLIT = re.compile(f"([{re.escape(_KEEP_FULLWIDTH)}]+)")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _HSPACE = re.compile(r"[^\S\n]+")
+# One space between two CJK characters: a PDF converter splitting a word ("滤 网"), never Chinese spelling.
+_CJK_SPLIT = re.compile(f"(?<=[{CJK_RANGES}]) (?=[{CJK_RANGES}])")
 
-_PAGE_NUMBER = re.compile(
-    r"""^(?:
-        (?:page|p\.?)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?     # Page 3, Page 3 of 20, p. 3
-      | [-–—]?\s*\d{1,4}\s*[-–—]?                             # 3, - 3 -
-      | \d{1,4}\s*/\s*\d{1,4}                                 # 3 / 20
-      | (?:共\s*\d{1,4}\s*页\s*[,，]?\s*)?第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?  # 第 3 页
-      | (?=[ivx])x{0,2}(?:ix|iv|v?i{0,3})                     # roman front-matter numbers
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
 # "Cleaning ........ 12", "清洁保养……………… 12", "Safety · · · · 3"
 _TOC_LEADER_LINE = re.compile(
     r"^\S.*?\s*(?:(?:[.．·・⋯…]\s?){3,}|…{2,})\s*(?:\d{1,4}|(?=[ivx])x{0,2}(?:ix|iv|v?i{0,3}))$", re.IGNORECASE
@@ -47,6 +40,8 @@ _CALLOUT_START = re.compile(rf"^[⚠△!！\s]*{_LABELS}(?:\s*[:：!！]|\s{{2,}
 _DIGITS = re.compile(r"\d+")
 
 MAX_HEADING_CHARS = 120  # a longer "heading" is a paragraph a converter mis-styled
+CONVERTED_SPLITS_PER_1000 = 5  # split words per 1,000 CJK characters that mark converted text...
+MIN_CONVERTED_SPLITS = 3  # ...and at least this many ("第一章 日常清洁" alone is an author's space)
 FURNITURE_ZONE = 2  # lines at the top and at the bottom of a page that may be a running header/footer
 
 
@@ -92,6 +87,23 @@ def _is_cjk_punct(char: str) -> bool:
     return is_cjk(char) and not char.isalnum()
 
 
+def looks_split(texts: Iterable[str]) -> bool:
+    """Whether Chinese text was split by a converter (a PDF turned into text or Markdown): single
+    spaces between CJK characters at a rate authored text does not show (a brand name or two at most)."""
+    cjk = splits = 0
+    for text in texts:
+        cjk += len(CJK_CHAR.findall(text))
+        splits += len(_CJK_SPLIT.findall(text))
+    return splits >= MIN_CONVERTED_SPLITS and splits * 1000 >= CONVERTED_SPLITS_PER_1000 * cjk
+
+
+def rejoin_cjk(text: str) -> str:
+    """Chinese that conversion split rejoined: a single space between two CJK characters goes (wider
+    gaps, such as table columns laid out with spaces, stay). Only for converted text: an author's
+    space between two names ("北极羽 极光 800") is meant."""
+    return _CJK_SPLIT.sub("", text)
+
+
 def collapse_whitespace(text: str) -> str:
     """Collapse runs of spaces/tabs to one space, strip each line and drop empty lines."""
     lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
@@ -102,10 +114,6 @@ def clean_text(text: str) -> str:
     """The normalisation every block's text goes through."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return collapse_whitespace(normalize_unicode(decode_entities(text)))
-
-
-def is_page_number_line(line: str) -> bool:
-    return bool(_PAGE_NUMBER.match(line.strip()))
 
 
 def is_toc_line(line: str) -> bool:

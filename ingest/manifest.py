@@ -18,6 +18,11 @@ class FileRecord:
     file_hash: str
     chunk_ids: list[str] = field(default_factory=list)
     path: str = ""  # absolute path when ingested, so --prune knows which root a source came from
+    # What the product tags were resolved from and their digest: a changed sidecar re-tags the chunks
+    # without parsing or embedding the guide again.
+    title: str = ""
+    language: str = ""
+    meta_hash: str = ""
 
 
 def file_hash(path: Path) -> str:

@@ -57,6 +57,33 @@ SENTENCE_SPLIT = re.compile(
     r"|(?=（\d{1,2}）|[①-⑳]|第[一二三四五六七八九十\d]+步)"
 )
 
+# A numbered step at the start of a line: "1.", "2)", "3、", "(4)", "（5）", "Step 6", "第七步", "⑧".
+STEP_MARKER = re.compile(
+    r"^(?:(?i:step)\s*(\d{1,2})\b|(\d{1,2})\s*[.)、．](?!\d)|[（(](\d{1,2})[）)]|第([一二三四五六七八九十\d]+)步|([①-⑳]))"
+)
+BULLET = re.compile(r"^[-•*·▪●◦–]\s+")
+# A line that is a table row as the loaders render it: cells joined by " | ".
+TABLE_ROW = re.compile(r"\S\s\|\s\S|^\|.*\|$")
+# A line that is only a page number: "3", "- 3 -", "Page 3 of 20", "3 / 20", "第 3 页", "iv".
+PAGE_NUMBER = re.compile(
+    r"""^(?:
+        (?:page|p\.?)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?     # Page 3, Page 3 of 20, p. 3
+      | [-–—]?\s*\d{1,4}\s*[-–—]?                             # 3, - 3 -
+      | \d{1,4}\s*/\s*\d{1,4}                                 # 3 / 20
+      | (?:共\s*\d{1,4}\s*页\s*[,，]?\s*)?第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?  # 第 3 页
+      | (?=[ivx])x{0,2}(?:ix|iv|v?i{0,3})                     # roman front-matter numbers
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A page number a converter left inside running text: "... the cap. - 160 - Then ...".
+INLINE_PAGE_NUMBER = re.compile(r"(?:^|\s)[-–—]\s?\d{1,4}\s?[-–—](?=\s|$)")
+# "Storage location: Select a memory location." - an option a manual lists inside a paragraph.
+OPTION_ITEM = re.compile(r"^[^\s:：。，,.]{1,16}(?:\s[^\s:：。，,.]{1,16}){0,4}\s?[:：]\s*\S")
+# Inside a quoted line: before a step marker, and after a colon that opens an option ("options: Wi-Fi: ...").
+_STEP_SPLIT = re.compile(r"\s+(?=\d{1,2}[.)]\s)|(?=（\d{1,2}）|[①-⑳]|第[一二三四五六七八九十\d]+步)")
+_OPTION_SPLIT = re.compile(r"(?<=[:：])\s+(?=[A-Z][^:：.。]{0,40}[:：]\s)")
+_ZH_NUMERALS = "一二三四五六七八九十"
+
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 _ANY_WORD = re.compile(r"\w+|[^\w\s]")
 
@@ -126,3 +153,51 @@ class Tokenizer:
         with self._lock:
             words = self._jieba.lcut_for_search(run)
         return [w for w in words if w.strip() and w not in CHINESE_STOP_WORDS]
+
+
+def split_sentences(line: str, steps_only: bool = False) -> list[str]:
+    """A line's sentences for quoting (or, with `steps_only`, just its inline steps), stripped."""
+    pieces = _STEP_SPLIT.split(line) if steps_only else [
+        part for piece in SENTENCE_SPLIT.split(line) for part in _OPTION_SPLIT.split(piece or "")]
+    return [p.strip() for p in pieces if p and p.strip()]
+
+
+def step_number(text: str) -> int | None:
+    """The number of the step a line starts with ("3." -> 3, "第三步" -> 3, "③" -> 3), or None."""
+    match = STEP_MARKER.match(text)
+    if match is None:
+        return None
+    number = next(group for group in match.groups() if group)
+    if number.isdecimal():  # not isdigit(): "⑦" is a digit that int() cannot read
+        return int(number)
+    if number in _ZH_NUMERALS:
+        return _ZH_NUMERALS.index(number) + 1
+    if "①" <= number <= "⑳":
+        return ord(number) - ord("①") + 1
+    return None
+
+
+def is_bullet_line(text: str) -> bool:
+    return bool(BULLET.match(text))
+
+
+def strip_bullet(text: str) -> str:
+    return BULLET.sub("", text, count=1)
+
+
+def is_option_item(text: str) -> bool:
+    return bool(OPTION_ITEM.match(text))
+
+
+def is_table_row(text: str) -> bool:
+    return bool(TABLE_ROW.search(text))
+
+
+def is_page_number(line: str) -> bool:
+    """A line that is only a page number (page furniture, never content)."""
+    return bool(PAGE_NUMBER.match(line.strip()))
+
+
+def drop_page_numbers(text: str) -> str:
+    """Text without the page numbers a converter left inside it ("- 160 -")."""
+    return INLINE_PAGE_NUMBER.sub("", text).strip()

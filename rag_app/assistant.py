@@ -5,28 +5,37 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from langchain_core.documents import Document
 
 from ingest.document import index_text
 from ingest.manifest import Manifest
-from ingest.text import HAN_RANGES
+from ingest.text import HAN_RANGES, detect_language
 from rag_app.answer import Answer, Answerer, make_chat_model
 from rag_app.embeddings import GuideEmbeddings, make_embeddings
-from rag_app.gate import (
-    CALIBRATION_KEY,
-    DEFAULT_CALIBRATION,
-    Calibration,
-    Decision,
-    Gate,
-    calibrate,
-    is_injection,
-)
+from rag_app.gate import CALIBRATION_KEY, DEFAULT_CALIBRATION, Calibration, Gate, calibrate, is_injection
+from rag_app.gate import Decision as GateDecision
 from rag_app.indexing import Ingestor, IngestReport, SourceFile, discover
 from rag_app.keyword import KeywordIndex
+from rag_app.products import (
+    CLARIFY_EVIDENCE,
+    Catalog,
+    Decision,
+    Evidence,
+    Filters,
+    choice_after_clarify,
+    clarify_reply,
+    contenders,
+    normalize_filters,
+    product_note,
+    product_of,
+    products_in_history,
+    products_to_ask,
+)
 from rag_app.retrieval import HybridRetriever, make_retriever
 from rag_app.settings import Settings
 from rag_app.store import GuideStore, drop_collection, make_client
@@ -64,6 +73,7 @@ class Assistant:
         self.gate = Gate(self.keyword, self._stored_calibration())
         self.retriever.gate = self.gate
         self.answerer = Answerer(settings, make_chat_model(settings))
+        self._catalog_cache: tuple[int | None, Catalog] | None = None
 
     # Knowledge base
 
@@ -74,17 +84,19 @@ class Assistant:
         rebuild: bool = False,
         progress: bool = True,
         on_error: Callable[[str], None] | None = None,
+        product: str | None = None,
     ) -> IngestReport:
+        """`product` names the product of every guide ingested (else each guide's own tags decide)."""
         if rebuild:
             self.rebuild()
-        report = self._ingestor().run(
+        report = self._ingestor(product).run(
             discover(paths), prune_roots=paths if prune else (), progress=progress, on_error=on_error
         )
         self._recalibrate_after(report.chunks_added + report.chunks_deleted)
         return report
 
     def ingest_upload(self, filename: str, content: bytes, progress: bool = False,
-                      on_error: Callable[[str], None] | None = None) -> IngestReport:
+                      on_error: Callable[[str], None] | None = None, product: str | None = None) -> IngestReport:
         """Keep an uploaded guide under RAG_DATA_DIR/uploads and ingest it under its file name.
 
         A failed upload leaves everything as it was, including an earlier good file of that name.
@@ -99,7 +111,7 @@ class Assistant:
         target.write_bytes(content)
         report: IngestReport | None = None
         try:
-            report = self._ingestor().run([SourceFile(target, name)], progress=progress, on_error=on_error)
+            report = self._ingestor(product).run([SourceFile(target, name)], progress=progress, on_error=on_error)
         finally:
             failed = report is None or report.files_failed > 0
             if failed and previous.exists():
@@ -155,7 +167,8 @@ class Assistant:
             self.gate.calibration = measured.with_overrides(self.settings)
             return self.gate.calibration
 
-    def gate_decision(self, question: str, passages: Sequence[Document]) -> Decision:
+    def gate_decision(self, question: str, passages: Sequence[Document]) -> GateDecision:
+        """Whether the passages answer the question (the gate, measured for this collection)."""
         self._ensure_calibrated()
         return self.gate.decide(question, passages)
 
@@ -197,27 +210,124 @@ class Assistant:
 
     # Questions
 
-    def retrieve(self, question: str, k: int | None = None) -> list[Document]:
-        """Ungated passages, best first: what `--retrieve-only` and the eval show."""
-        return self.retriever.search(question, k)
+    def retrieve(self, question: str, k: int | None = None, filters: Mapping[str, Any] | None = None) -> list[Document]:
+        """Ungated passages, best first: what `--retrieve-only` and the eval show. Scoped to the
+        `filters`, else to the products the question names."""
+        return self._search(question, k, normalize_filters(filters), ())[0]
+
+    def products(self) -> list[str]:
+        """The knowledge base's products, for pickers."""
+        return list(self._catalog().products)
+
+    def named_products(self, question: str) -> list[str]:
+        """The products a question names by name or model: it is answered about those alone."""
+        return self._catalog().named_in(question).products
 
     def stream(
-        self, question: str, history: Sequence[dict[str, str]] = (), k: int | None = None
+        self,
+        question: str,
+        history: Sequence[dict[str, str]] = (),
+        k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
     ) -> Iterator[str | Answer]:
-        """Text deltas as they come, then the final Answer."""
+        """Text deltas as they come, then the final Answer: an answer about one product, or, when the
+        passages answer differently per product and nothing says which is meant, a question back."""
         if is_injection(question):  # refused before retrieval: the rules are not the user's to change
             yield from self.answerer.stream(question, [], list(history))
             return
+        scope = normalize_filters(filters)
+        catalog = self._catalog()
+        chosen = choice_after_clarify(question, history, catalog)
+        if chosen is not None:  # the user picked a product from the question back: answer the original
+            question, product = chosen
+            scope = {**scope, "product": (product,)}
         standalone = self.answerer.condense(question, list(history))
-        passages = self.retriever.search(standalone, k)
+        passages, scope = self._search(standalone, k, scope, history)
         relevant = passages if self.gate_decision(standalone, passages).relevant else []
+        if relevant and len(catalog.products) > 1:
+            named = list(scope.get("product", ()))
+            decision = Decision([], named) if len(named) == 1 else self._decide(standalone, relevant, scope)
+            language = detect_language(standalone)
+            if decision.ask:
+                clarify = clarify_reply(decision.ask, language)
+                yield clarify.question
+                yield Answer(text=clarify.question, refused=False, mode=self.answerer.mode, sources=[],
+                             clarify=clarify)
+                return
+            product = product_of(relevant[0])
+            relevant = [p for p in relevant if product_of(p) == product]  # one product's answer, never a mix
+            # Say which product the answer is about where it could have been another's.
+            fits = decision.fits if product in decision.fits and product in catalog.products else []
+            note = product_note(fits, language) if fits else ""
+            if note:
+                yield note + "\n\n"
+            for item in self.answerer.stream(standalone, relevant, list(history)):
+                if isinstance(item, Answer) and not item.refused:
+                    item.product = product
+                    if note:
+                        item.text = f"{note}\n\n{item.text}"
+                yield item
+            return
         yield from self.answerer.stream(standalone, relevant, list(history))
 
-    def ask(self, question: str, history: Sequence[dict[str, str]] = (), k: int | None = None) -> Answer:
-        final = [item for item in self.stream(question, history, k) if isinstance(item, Answer)]
+    def ask(
+        self,
+        question: str,
+        history: Sequence[dict[str, str]] = (),
+        k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> Answer:
+        final = [item for item in self.stream(question, history, k, filters) if isinstance(item, Answer)]
         return final[-1]
 
-    def _ingestor(self) -> Ingestor:
+    def _search(
+        self, question: str, k: int | None, filters: Filters, history: Sequence[dict[str, str]]
+    ) -> tuple[list[Document], Filters]:
+        """Passages and the scope they were searched in: the filters, else the products the question or
+        the conversation names; a kind ("tent", "扫地机器人") narrows the search to its products when
+        the unscoped passages mix products and include one of them."""
+        catalog = self._catalog()
+        naming = catalog.named_in(question)
+        scope = dict(filters)
+        if not scope:
+            named = naming.products or products_in_history(history, catalog)
+            if named:
+                scope = {"product": tuple(named)}
+        codes = catalog.codes_in(question)
+        passages = self.retriever.search(question, k, scope, codes)
+        found = {product_of(p) for p in passages}
+        if not scope and naming.kinds and len(found) > 1 and found & set(naming.kinds):
+            scope = {"product": tuple(naming.kinds)}
+            passages = self.retriever.search(question, k, scope, codes)
+        return passages, scope
+
+    def _decide(self, question: str, passages: list[Document], scope: Filters) -> Decision:
+        """Ask back or answer, comparing each contending product's own best passages."""
+        catalog = self._catalog()
+        candidates = contenders(passages)
+        kinds = catalog.named_in(question).kinds
+        if set(kinds) & set(candidates):
+            candidates = [c for c in candidates if c in kinds]
+        if len(candidates) < 2:
+            return Decision([], [])
+        codes = catalog.codes_in(question)
+        evidence = []
+        for product in candidates:
+            found = self.retriever.search(question, CLARIFY_EVIDENCE, {**scope, "product": (product,)}, codes)
+            coverage = self.keyword.coverage(question, [str(d.metadata["id"]) for d in found])
+            evidence.append(Evidence(product, found, coverage))
+        return products_to_ask(evidence, self.keyword.term_weights(question), self.keyword.tokenize,
+                               catalog.masks(), codes)
+
+    def _catalog(self) -> Catalog:
+        """The products in the store, rebuilt when an ingest (here or in another process) changed it."""
+        path = self.manifest.path
+        key = path.stat().st_mtime_ns if path.exists() else None
+        if self._catalog_cache is None or self._catalog_cache[0] != key:
+            self._catalog_cache = (key, Catalog.from_metadatas(self.store.metadatas()))
+        return self._catalog_cache[1]
+
+    def _ingestor(self, product: str | None = None) -> Ingestor:
         return Ingestor(
             self.store,
             self.embeddings,
@@ -226,6 +336,7 @@ class Assistant:
             max_tokens=self.settings.chunk_max_tokens,
             overlap_tokens=self.settings.chunk_overlap_tokens,
             batch_size=self.settings.embedding_batch_size,
+            product=product,
         )
 
     def _open_store(self) -> GuideStore:

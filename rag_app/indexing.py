@@ -18,9 +18,11 @@ import numpy as np
 from tqdm import tqdm
 
 from ingest.chunking import chunk_document
-from ingest.document import Chunk, LoadError, index_text
+from ingest.document import BlockKind, Chunk, LoadError, ParsedDocument, index_text
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document
 from ingest.manifest import FileRecord, Manifest, file_hash
+from ingest.metadata import METADATA_KEYS, GuideMetadata, resolve
+from ingest.text import detect_language
 from rag_app.embeddings import GuideEmbeddings
 from rag_app.keyword import KeywordIndex
 from rag_app.store import GuideStore, StoredChunk, chunk_id, content_hash
@@ -44,7 +46,7 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, float | int]:
-        """The `--json` object of DESIGN.md."""
+        """The `--json` object of docs/contracts.md."""
         data = asdict(self)
         data.pop("errors")
         data["seconds"] = round(self.seconds, 3)
@@ -64,6 +66,9 @@ class _Prepared:
     chunks: list[StoredChunk] | None = None
     index_texts: list[str] = field(default_factory=list)
     error: str | None = None
+    metadata: GuideMetadata | None = None  # with chunks None: unchanged text, changed tags
+    title: str = ""
+    language: str = ""
 
 
 def discover(roots: Sequence[Path]) -> list[SourceFile]:
@@ -84,8 +89,9 @@ def _hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
-def to_stored(chunks: Iterable[Chunk]) -> list[StoredChunk]:
-    """Chunk -> store record with DESIGN.md's metadata; exact repeats within a file are dropped."""
+def to_stored(chunks: Iterable[Chunk], tags: GuideMetadata | None = None) -> list[StoredChunk]:
+    """Chunk -> store record with docs/contracts.md's metadata and the guide's product tags; exact repeats
+    within a file are dropped."""
     stored: dict[str, StoredChunk] = {}
     for chunk in chunks:
         cid = chunk_id(chunk.source, chunk.section, chunk.text)
@@ -99,6 +105,8 @@ def to_stored(chunks: Iterable[Chunk]) -> list[StoredChunk]:
         }
         if chunk.page is not None:
             metadata["page"] = chunk.page
+        if tags is not None:
+            metadata.update(tags.chunk_fields())
         stored[cid] = StoredChunk(id=cid, text=chunk.text, metadata=metadata)
     return list(stored.values())
 
@@ -115,6 +123,7 @@ class Ingestor:
         max_tokens: int,
         overlap_tokens: int,
         batch_size: int = 32,
+        product: str | None = None,
     ) -> None:
         self.store = store
         self.embeddings = embeddings
@@ -123,9 +132,9 @@ class Ingestor:
         self.max_tokens = min(max_tokens, embeddings.max_tokens - SECTION_TOKEN_RESERVE)
         self.overlap_tokens = overlap_tokens
         self.batch_size = batch_size
+        self.product = product  # `--product` / the upload form: names the product of every file of this run
 
-    def chunk_file(self, file: SourceFile) -> list[Chunk]:
-        document = load_document(file.path, file.source)
+    def _chunk(self, document: ParsedDocument) -> list[Chunk]:
         return chunk_document(document, self.embeddings.count_tokens, self.max_tokens, self.overlap_tokens)
 
     def run(
@@ -194,6 +203,9 @@ class Ingestor:
         batch: list[tuple[_Prepared, int, int]] = []
         size = 0
         for prepared in prepared_files:
+            if prepared.chunks is None and prepared.metadata is not None:
+                self._retag(prepared, report)
+                continue
             if prepared.chunks is None:
                 if prepared.error is None:
                     report.files_skipped += 1
@@ -226,7 +238,8 @@ class Ingestor:
         stale = sorted(set(old.chunk_ids) - set(new_ids)) if old else []
         self.store.delete(stale)  # only after the new chunks are in: never a file with none
         self.manifest.records[prepared.file.source] = FileRecord(
-            prepared.digest, new_ids, str(prepared.file.path.resolve())
+            prepared.digest, new_ids, str(prepared.file.path.resolve()), prepared.title, prepared.language,
+            prepared.metadata.digest() if prepared.metadata else "",
         )
         known = set(old.chunk_ids) if old else set()
         report.chunks_added += sum(1 for i in new_ids if i not in known)
@@ -234,6 +247,16 @@ class Ingestor:
         report.files_ingested += 1
         added.update(zip(new_ids, prepared.index_texts, strict=True))
         deleted.extend(stale)
+
+    def _retag(self, prepared: _Prepared, report: IngestReport) -> None:
+        """Same text, new product tags: update the chunks' metadata in place, no parsing or embedding."""
+        assert prepared.metadata is not None
+        record = self.manifest.records[prepared.file.source]
+        fields = prepared.metadata.chunk_fields()
+        self.store.update_metadata(record.chunk_ids, {key: fields.get(key) for key in METADATA_KEYS})
+        record.meta_hash = prepared.metadata.digest()
+        record.path = str(prepared.file.path.resolve())
+        report.files_ingested += 1
 
     def remove(self, source: str) -> int:
         """Delete one guide's chunks everywhere; returns how many went."""
@@ -260,16 +283,24 @@ class Ingestor:
         except OSError as exc:
             return _Prepared(file, "", error=f"{file.source}: cannot read file: {exc.strerror or exc}")
         record = self.manifest.records.get(file.source)
-        if record is not None and record.file_hash == digest:
-            return _Prepared(file, digest)
         try:
-            chunks = self.chunk_file(file)
+            if record is not None and record.file_hash == digest and record.meta_hash:
+                tags = resolve(file.path, file.source, record.title, record.language, self.product)
+                if tags.digest() == record.meta_hash:
+                    return _Prepared(file, digest)
+                return _Prepared(file, digest, metadata=tags)
+            document = load_document(file.path, file.source)
+            title = next((b.text for b in document.blocks if b.kind is BlockKind.HEADING and b.level == 1), "")
+            language = detect_language(" ".join(b.text for b in document.blocks[:50]))
+            tags = resolve(file.path, file.source, title, language, self.product)
+            chunks = self._chunk(document)
         except LoadError as exc:
             return _Prepared(file, digest, error=str(exc))
         if not chunks:
             return _Prepared(file, digest, error=f"{file.source}: no text to ingest (empty document)")
-        stored = to_stored(chunks)
-        return _Prepared(file, digest, stored, [index_text(str(s.metadata["section"]), s.text) for s in stored])
+        stored = to_stored(chunks, tags)
+        return _Prepared(file, digest, stored, [index_text(str(s.metadata["section"]), s.text) for s in stored],
+                         metadata=tags, title=title, language=language)
 
     def _gone_sources(self, roots: Sequence[Path]) -> list[str]:
         """Manifest sources whose file was under one of these roots and is there no more."""

@@ -10,7 +10,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import bm25s
@@ -62,13 +62,17 @@ class KeywordIndex:
             self._docs = {chunk_id: self._encode(self.tokenize(text)) for chunk_id, text in entries.items()}
             self._persist_locked()
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Top-k (chunk id, BM25 score) with a positive score, best first."""
+    def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk id, BM25 score) with a positive score, best first; with `allowed`, only among
+        those ids (a filter), so the k are all of the chosen products."""
         self._refresh()
         query_tokens = self.tokenize(query)
         if self._bm25 is None or not query_tokens:
             return []
         scores = self._bm25.get_scores(query_tokens)
+        if allowed is not None:
+            mask = np.fromiter((i in allowed for i in self._ids), dtype=bool, count=len(self._ids))
+            scores = np.where(mask, scores, 0.0)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
@@ -81,14 +85,11 @@ class KeywordIndex:
         "冰箱除霜") is about something the guides do not cover, however close its vector lands;
         terms unknown to the whole corpus weigh the most.
         """
-        self._refresh()
-        terms = set(self.tokenize(query))
-        if not terms:
+        weights = self.term_weights(query)
+        if not weights:
             return 0.0
         empty = np.empty(0, dtype=np.int32)
         present = set(np.concatenate([self._docs.get(i, empty) for i in chunk_ids] or [empty]).tolist())
-        corpus_size = len(self._ids)
-        weights = {t: math.log((corpus_size + 1) / (self._frequency(t) + 0.5)) for t in terms}
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if self._vocab.get(t) in present) / total if total > 0 else 0.0
 
@@ -98,10 +99,7 @@ class KeywordIndex:
         Mostly absent terms mean a product, part or feature the guides never mention (a sibling
         product, another appliance), however close the question's vector lands.
         """
-        self._refresh()
-        terms = set(self.tokenize(query))
-        corpus_size = len(self._ids)
-        weights = {t: math.log((corpus_size + 1) / (self._frequency(t) + 0.5)) for t in terms}
+        weights = self.term_weights(query)
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if self._frequency(t) == 0) / total if total > 0 else 0.0
 
@@ -109,6 +107,12 @@ class KeywordIndex:
         """Whether some chunk holds each of the text's terms (e.g. a model number's)."""
         self._refresh()
         return all(self._frequency(t) > 0 for t in self.tokenize(text))
+
+    def term_weights(self, query: str) -> dict[str, float]:
+        """IDF weight of each of the question's terms (unknown terms weigh the most), as `coverage` uses."""
+        self._refresh()
+        corpus_size = len(self._ids)
+        return {t: math.log((corpus_size + 1) / (self._frequency(t) + 0.5)) for t in set(self.tokenize(query))}
 
     def _frequency(self, term: str) -> int:
         """How many chunks hold the term."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,7 @@ from pydantic import ConfigDict
 
 from rag_app.embeddings import GuideEmbeddings
 from rag_app.keyword import KeywordIndex
+from rag_app.products import Filters, chroma_where
 from rag_app.settings import Settings
 from rag_app.store import GuideStore, StoredChunk
 
@@ -59,23 +62,37 @@ class HybridRetriever(BaseRetriever):
     reranker: Any = None
     gate: Any = None  # rag_app.gate.Gate, set by the Assistant: `invoke` returns nothing it refuses
 
-    def search(self, query: str, k: int | None = None) -> list[Document]:
-        """Best k passages, best first, each with `score` = cosine similarity to the question."""
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        codes: Sequence[re.Pattern[str]] = (),
+    ) -> list[Document]:
+        """Best k passages, best first, each with `score` = cosine similarity to the question.
+
+        `filters` (product, model, ...) restrict both the dense and the keyword search, so all k are of
+        the chosen products; passages holding one of the error `codes` the question asks about come first.
+        """
         k = k or self.k
+        where = chroma_where(filters or {})
         query_vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
-        dense = self.store.search(query_vector, self.candidates)
-        keyword = self.keyword.search(query, self.candidates)
+        dense = self.store.search(query_vector, self.candidates, where)
+        allowed = set(self.store.ids_where(where)) if where else None
+        keyword = self.keyword.search(query, self.candidates, allowed)
         fused = rrf(
             [([c.id for c, _ in dense], self.dense_weight), ([i for i, _ in keyword], self.keyword_weight)],
             self.rrf_k,
         )
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+        chunks = {c.id: (c, score) for c, score in dense}
+        if codes:
+            self._fetch_missing(ranked, chunks, query_vector)
+            coded = [i for i in ranked if i in chunks and any(code.search(chunks[i][0].text) for code in codes)]
+            ranked = coded + [i for i in ranked if i not in set(coded)]
         depth = max(k, 20) if self.reranker is not None else k
         top = ranked[:depth]
-        chunks = {c.id: (c, score) for c, score in dense}
-        missing = [i for i in top if i not in chunks]
-        if missing:
-            chunks.update(self._fetch_with_similarity(missing, query_vector))
+        self._fetch_missing(top, chunks, query_vector)
         top = [i for i in top if i in chunks]
         if self.reranker is not None and top:
             rerank = self.reranker.scores(query, [chunks[i][0].text for i in top])
@@ -87,6 +104,14 @@ class HybridRetriever(BaseRetriever):
     ) -> list[Document]:
         passages = self.search(query)
         return passages if self.gate is None or self.gate.decide(query, passages).relevant else []
+
+    def _fetch_missing(
+        self, ids: Sequence[str], chunks: dict[str, tuple[StoredChunk, float]], query_vector: np.ndarray
+    ) -> None:
+        """Add the keyword-only hits among ids (not in the dense results) to chunks."""
+        missing = [i for i in ids if i not in chunks]
+        if missing:
+            chunks.update(self._fetch_with_similarity(missing, query_vector))
 
     def _fetch_with_similarity(
         self, ids: list[str], query_vector: np.ndarray

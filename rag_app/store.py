@@ -113,6 +113,20 @@ class GuideStore:
         for start in range(0, len(ids), self._batch):
             self.collection.delete(ids=list(ids[start : start + self._batch]))
 
+    def ids_where(self, where: dict[str, Any]) -> list[str]:
+        """Ids of the chunks matching a Chroma metadata filter."""
+        return self.collection.get(where=where, include=[])["ids"]
+
+    def update_metadata(self, ids: Sequence[str], fields: dict[str, Any]) -> None:
+        """Set (None: remove) metadata fields of existing chunks without touching their vectors."""
+        for start in range(0, len(ids), self._batch):
+            part = list(ids[start : start + self._batch])
+            self.collection.update(ids=part, metadatas=[dict(fields) for _ in part])
+
+    def metadatas(self) -> list[dict[str, Any]]:
+        """Every chunk's metadata, e.g. to list the knowledge base's products."""
+        return [dict(m or {}) for m in self.collection.get(include=["metadatas"])["metadatas"] or []]
+
     def ids_for_source(self, source: str) -> list[str]:
         return self.collection.get(where={"source": source}, include=[])["ids"]
 
@@ -129,13 +143,17 @@ class GuideStore:
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
-    def search(self, vector: Sequence[float], k: int) -> list[tuple[StoredChunk, float]]:
-        """Nearest chunks with cosine similarity (1 - cosine distance), best first."""
+    def search(
+        self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks with cosine similarity (1 - cosine distance), best first; `where` (a Chroma
+        metadata filter) is applied inside the search, so k results match it when k chunks do."""
         # No count() first: Chroma 1.x returns what there is for a k above it (nothing when empty),
         # and counting scans the collection, ~7 ms per call at 100k chunks.
         res = self.collection.query(
             query_embeddings=[list(map(float, vector))],
             n_results=k,
+            where=where,
             include=["documents", "metadatas", "distances"],
         )
         return [

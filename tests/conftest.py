@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_llm import FakeLLM
+from support.fake_llm import FakeLLM
+from support.product_guides import KETTLE_GUIDE
 
 
 @pytest.fixture
@@ -55,5 +56,24 @@ def small_guides(tmp_path: Path) -> Path:
     folder = tmp_path / "guides"
     folder.mkdir()
     (folder / "tent_zh.md").write_text(TENT_GUIDE_ZH, encoding="utf-8")
+    (folder / "stove_en.md").write_text(STOVE_GUIDE_EN, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def product_guides(tmp_path: Path) -> Path:
+    """Two sibling kettles (tags from front matter and from a sidecar) sharing most text but not
+    capacity, descaling interval or error E4, and a stove whose product comes from its title."""
+    folder = tmp_path / "products"
+    folder.mkdir()
+    k1 = KETTLE_GUIDE.format(model="K1", capacity="1.5 L", power="1800 W", weeks=4,
+                             e4="Temperature sensor fault", e4_fix="Contact Acme service")
+    (folder / "kettle_k1.md").write_text("---\nproduct: Acme K1\nmodel: K1\ncategory: kettle\n---\n" + k1,
+                                         encoding="utf-8")
+    k2 = KETTLE_GUIDE.format(model="K2", capacity="1.7 L", power="2200 W", weeks=6,
+                             e4="Base not connected", e4_fix="Seat the kettle firmly on its base")
+    (folder / "kettle_k2.md").write_text(k2, encoding="utf-8")
+    (folder / "kettle_k2.meta.yaml").write_text("product: Acme K2\nmodel: K2\ncategory: kettle\n",
+                                                encoding="utf-8")
     (folder / "stove_en.md").write_text(STOVE_GUIDE_EN, encoding="utf-8")
     return folder

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.clean import clean_text, join_lines, remove_toc, starts_with_callout
+from ingest.clean import clean_text, join_lines, looks_split, rejoin_cjk, remove_toc, starts_with_callout
 from ingest.document import Block, BlockKind, LoadError, ParsedDocument
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
@@ -33,7 +33,7 @@ def load_document(path: Path, source: str) -> ParsedDocument:
     if size == 0:
         raise LoadError(f"{name}: the file is empty")
     try:
-        blocks = _finish(loader(path))
+        blocks = _finish(loader(path), converted=path.suffix.lower() == ".pdf")
     except LoadError as exc:
         raise LoadError(f"{name}: {exc}") from exc
     except Exception as exc:  # any parser failure on a malformed file must surface as a LoadError
@@ -44,11 +44,13 @@ def load_document(path: Path, source: str) -> ParsedDocument:
     return ParsedDocument(source=source, blocks=blocks)
 
 
-def _finish(blocks: list[Block]) -> list[Block]:
-    """Clean every block's text, drop empty ones and tables of contents, and mark callouts."""
+def _finish(blocks: list[Block], converted: bool) -> list[Block]:
+    """Clean every block's text, drop empty ones and tables of contents, and mark callouts. Chinese
+    that a converter split with spaces is rejoined in PDFs, and in any file that looks converted."""
+    rejoin = converted or looks_split(block.text for block in blocks)
     out: list[Block] = []
     for block in blocks:
-        text = clean_text(block.text)
+        text = clean_text(rejoin_cjk(block.text) if rejoin else block.text)
         if block.kind is BlockKind.HEADING:
             text = join_lines(text.split("\n"))
         if not text:

@@ -17,6 +17,8 @@ from ingest.loaders.encoding import read_text
 from ingest.loaders.html import html_blocks
 
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+# YAML front matter: the guide's product tags (ingest.metadata reads them), not its text.
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
 @dataclass
@@ -26,8 +28,13 @@ class _MdItem:
     emitted: bool = False
 
 
+def strip_front_matter(text: str) -> str:
+    match = FRONT_MATTER.match(text)
+    return text[match.end():] if match else text
+
+
 def load_markdown(path: Path) -> list[Block]:
-    return markdown_blocks(read_text(path))
+    return markdown_blocks(strip_front_matter(read_text(path)))
 
 
 def markdown_blocks(text: str) -> list[Block]:

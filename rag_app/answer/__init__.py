@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,6 +32,7 @@ from rag_app.answer.prompts import (
     condense_messages,
     refusal_message,
 )
+from rag_app.products import Clarify
 from rag_app.settings import Settings
 
 __all__ = ["REFUSAL_SENTENCE", "Answer", "Answerer", "Mode", "make_chat_model"]
@@ -51,16 +52,19 @@ class Answer:
     sources: list[Document]
     notice: str | None = None
     refused_by: Literal["gate", "llm"] | None = None  # the relevance gate, or the model's own reply
+    clarify: Clarify | None = None  # set when the reply asks which product the question is about
+    product: str | None = None  # the product the answer is about, when the knowledge base has several
 
 
 class Answerer:
     """Answers questions over retrieved passages; falls back to quotes whenever the LLM is absent or fails."""
 
     def __init__(self, settings: Settings, chat_model: BaseChatModel | None,
-                 tokenize: Tokenizer | None = None) -> None:
+                 tokenize: Tokenizer | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self._settings = settings
         self._model = chat_model
         self._tokenize = tokenize or Tokenizer()
+        self._clock = clock
         self._paused_until = 0.0
         self._pause_failure: Failure | None = None
 
@@ -144,7 +148,7 @@ class Answerer:
 
     def _available_model(self) -> BaseChatModel | None:
         """The model, unless it failed persistently a moment ago (do not make every user wait for it)."""
-        if self._model is None or time.monotonic() < self._paused_until:
+        if self._model is None or self._clock() < self._paused_until:
             return None
         return self._model
 
@@ -158,7 +162,7 @@ class Answerer:
         failure = classify(error)
         log.warning("LLM call failed (%s): %r", failure.en, error)
         if failure.persistent:
-            self._paused_until = time.monotonic() + self._settings.llm_retry_after_s
+            self._paused_until = self._clock() + self._settings.llm_retry_after_s
             self._pause_failure = failure
         return failure
 

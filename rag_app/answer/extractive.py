@@ -1,6 +1,11 @@
-"""Extractive answers: the sentences, steps and warnings of the passages that answer the question.
+"""Extractive answers: the block of the passages that answers the question, quoted whole.
 
-Used without an LLM, and whenever the LLM fails: every quoted line carries the [n] of its passage.
+Used without an LLM, and whenever the LLM fails. A passage is read as blocks, the units a manual
+answers in: a numbered procedure (quoted from its first step), a list or table (the rows the
+question names, under their introduction or header), a paragraph (whole, or the sentences around
+the best one when it is long). The block that best matches the question is quoted with the safety
+warning that belongs to it; a second block joins only when it matches almost as well and fits.
+Every quoted line carries the [n] of its passage.
 """
 
 from __future__ import annotations
@@ -8,198 +13,308 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from typing import Literal
 
 from langchain_core.documents import Document
 
-from ingest.text import ENDS_SENTENCE, HAN, SENTENCE_SPLIT, Language, Tokenizer
+from ingest.clean import is_callout_label, starts_with_callout
+from ingest.text import (
+    ENDS_SENTENCE,
+    HAN,
+    Language,
+    Tokenizer,
+    drop_page_numbers,
+    is_bullet_line,
+    is_option_item,
+    is_page_number,
+    is_table_row,
+    split_sentences,
+    step_number,
+    strip_bullet,
+    text_size,
+)
 from rag_app.answer.prompts import QUOTE_LABEL
 
 EXTRACTIVE_PASSAGES = 3
-MIN_SENTENCES = 2
-MAX_SENTENCES = 5
-MAX_QUOTE_CHARS = 600
-MAX_EXTRA_WARNINGS = 2
-MIN_RELATIVE_SCORE = 0.5  # a block scoring less than this share of the best one is off topic
-
-_STEP = re.compile(
-    r"^(?:(?i:step)\s*(\d{1,2})\b|(\d{1,2})\s*[.)、．](?!\d)|[（(](\d{1,2})[）)]|第([一二三四五六七八九十\d]+)步|([①-⑳]))"
-)
-_BULLET = re.compile(r"^[-•*·▪●◦]\s+")
-_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
-_WARNING = re.compile(
-    r"\b(?:WARNING|CAUTION|DANGER)\b|^(?i:warning|caution|danger)\b|警告|危险|^[【\[]?注意[】\]]?\s*[:：!！]"
-)
-_LABEL_ONLY = re.compile(
-    r"^[【\[]?(?i:warning|caution|danger|note|important|注意|警告|危险|小心|重要)[】\]]?\s*[:：!！]?$"
-)
+MAX_QUOTE_SIZE = 110  # words (a Han character counts half): what one answer quotes at most
+RANK_DECAY = 0.25  # a block of the n-th passage counts 1 / (1 + RANK_DECAY * n)
+SECOND_BLOCK_SHARE = 0.8  # a second block must score this share of the best one
+ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row are quoted with it
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
-_ZH_NUMERALS = "一二三四五六七八九十"
+
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
+
+Kind = Literal["steps", "list", "table", "paragraph"]
 
 
 @dataclass
 class _Unit:
-    """A sentence (or a numbered step) of a passage, with what the extractive scorer needs."""
+    """A quotable piece: a sentence, a numbered step, a list item or a table row."""
 
     text: str
-    passage: int
-    position: int
     terms: frozenset[str]
-    step: int | None
-    warning: bool
     score: float = 0.0
 
 
+@dataclass
+class _Block:
+    """Units that answer together, with what introduces them and the warnings that belong to them."""
+
+    kind: Kind
+    passage: int
+    units: list[_Unit]
+    intro: list[_Unit] = field(default_factory=list)
+    warnings: list[_Unit] = field(default_factory=list)  # after it, or (`leading`) before it
+    leading: list[_Unit] = field(default_factory=list)
+    title: frozenset[str] = frozenset()
+    score: float = 0.0
+
+    def terms(self) -> frozenset[str]:
+        return frozenset().union(self.title, *(u.terms for u in self.all_units()))
+
+    def all_units(self) -> list[_Unit]:
+        return self.leading + self.intro + self.units + self.warnings
 
 
 def quote(question: str, passages: Sequence[Document], language: Language, tokenize: Tokenizer) -> str:
-    """The most relevant sentences of the top passages, each with its [n], under a label."""
-    units = _passage_units(passages[:EXTRACTIVE_PASSAGES], tokenize)
-    chosen = _select(question, units, tokenize)
-    cited = {unit.passage for unit in chosen}
-    warnings = [u for u in units if u.warning and u.passage in cited and u not in chosen][:MAX_EXTRA_WARNINGS]
+    """The best-matching block (and a close second) of the top passages, each line with its [n]."""
+    blocks = [block for rank, doc in enumerate(passages[:EXTRACTIVE_PASSAGES])
+              for block in _passage_blocks(rank, doc, tokenize)]
+    _dedupe(blocks)
+    blocks = [block for block in blocks if block.units]
     lines = [QUOTE_LABEL[language]]
-    for unit in sorted(chosen + warnings, key=lambda u: (u.passage, u.position)):
-        joint = "" if unit.text[-1] in "。！？；：）】”" else " "
-        lines.append(f"- {unit.text}{joint}[{unit.passage + 1}]")
+    for block in _choose(tokenize.terms(question), blocks):
+        lines += [_line(unit, block.passage) for unit in _quoted(block)]
     return "\n".join(lines)
 
 
-def _passage_units(passages: Sequence[Document], tokenize: Tokenizer) -> list[_Unit]:
-    """Sentences and steps of the passages in reading order, minus headings and repeats (chunk overlap)."""
-    units: list[_Unit] = []
-    seen: set[str] = set()
-    for rank, doc in enumerate(passages):
-        pieces = [p.strip() for line in _lines(doc.page_content) for p in SENTENCE_SPLIT.split(line)]
-        merged: list[str] = []
-        for piece in filter(None, pieces):
-            piece = _BULLET.sub("", piece)
-            if merged and _LABEL_ONLY.match(merged[-1]):  # "WARNING" alone: it belongs to what follows
-                merged[-1] = f"{merged[-1]} {piece}"
-            else:
-                merged.append(piece)
-        for position, text in enumerate(merged):
-            key = re.sub(r"\W+", "", text.lower())
-            step = _step_number(text)
-            warning = bool(_WARNING.search(text))
-            if key in seen or (step is None and not warning and _is_heading(text)):
-                continue
-            seen.add(key)
-            units.append(_Unit(text, rank, position, tokenize.terms(text), step, warning))
-    return units
+def _line(unit: _Unit, passage: int) -> str:
+    joint = "" if unit.text[-1] in "。！？；：）】”" else " "
+    return f"- {unit.text}{joint}[{passage + 1}]"
+
+
+# --- reading a passage as blocks ---------------------------------------------------------------------
+
+
+def _passage_blocks(rank: int, doc: Document, tokenize: Tokenizer) -> list[_Block]:
+    """The passage's blocks in reading order. A warning belongs to the block before it, except one
+    that opens a procedure, list or table ("Unplug first", then the steps): that one leads it."""
+    section = str(doc.metadata.get("section") or "")
+    title = tokenize.terms(section.split(" > ")[-1]) if section else frozenset()
+    blocks: list[_Block] = []
+    pending: list[_Unit] = []  # warnings whose block is not known yet
+
+    def unit(text: str) -> _Unit:
+        return _Unit(text, tokenize.terms(text))
+
+    def start(block: _Block) -> None:
+        if block.kind == "paragraph" and blocks:
+            blocks[-1].warnings += pending
+        else:
+            block.leading = list(pending)
+        pending.clear()
+        blocks.append(block)
+
+    def add(kind: Kind, item: _Unit) -> None:
+        last = blocks[-1] if blocks else None
+        if last is not None and last.kind == kind and kind != "paragraph" and not last.warnings and not pending:
+            last.units.append(item)
+            return
+        intro: list[_Unit] = []
+        if last is not None and last.kind == "paragraph" and not last.warnings and not pending \
+                and last.units[-1].text.endswith((":", "：")):
+            intro = [last.units.pop()]
+        start(_Block(kind, rank, [item], intro, title=title))
+
+    for line in _lines(doc.page_content):
+        if is_table_row(line):
+            add("table", unit(line))
+        elif starts_with_callout(line):
+            pending.append(unit(line))
+        elif step_number(line) is not None:
+            for piece in split_sentences(line, steps_only=True):
+                add("steps", unit(piece))
+        elif is_bullet_line(line):
+            add("list", unit(strip_bullet(line)))
+        else:
+            start(_paragraph([unit(s) for s in split_sentences(line)], rank, title))
+    if pending:
+        if blocks:
+            blocks[-1].warnings += pending
+        else:
+            blocks.append(_Block("paragraph", rank, pending, title=title))
+    return blocks
+
+
+def _paragraph(sentences: list[_Unit], rank: int, title: frozenset[str]) -> _Block:
+    """A paragraph; one that lists options ("Storage location: Select ...") is a list under its lead."""
+    items = [i for i, s in enumerate(sentences) if is_option_item(s.text)]
+    if len(items) >= 2:
+        return _Block("list", rank, sentences[items[0]:], sentences[:items[0]], title=title)
+    return _Block("paragraph", rank, sentences, title=title)
 
 
 def _lines(text: str) -> list[str]:
-    """Lines with hard-wrapped sentences joined back; step and bullet lines stay apart, headings go."""
+    """Lines with hard-wrapped sentences joined back; headings, page numbers and bare labels handled."""
     lines: list[str] = []
     for raw in text.splitlines():
-        line = raw.strip()
-        if _MARKDOWN_HEADING.match(line):
+        line = drop_page_numbers(raw)
+        if not line or _MARKDOWN_HEADING.match(line) or is_page_number(line):
             continue
         previous = lines[-1] if lines else ""
-        if (line and previous and len(previous) >= _WRAP_MIN_CHARS and not ENDS_SENTENCE.search(previous)
-                and not _STEP.match(line) and not _BULLET.match(line)):
+        if previous and is_callout_label(previous):  # "WARNING" alone belongs to what follows
+            lines[-1] = f"{previous} {line}"
+        elif (previous and len(previous) >= _WRAP_MIN_CHARS and not ENDS_SENTENCE.search(previous)
+              and not is_table_row(previous) and not is_table_row(line)
+              and step_number(line) is None and not is_bullet_line(line)):
             glue = "" if HAN.match(line) and HAN.match(previous[-1]) else " "
             lines[-1] = previous + glue + line
-        elif line:
+        elif _is_heading(line):
+            continue
+        else:
             lines.append(line)
     return lines
 
 
 def _is_heading(text: str) -> bool:
-    return len(text) < _WRAP_MIN_CHARS and not ENDS_SENTENCE.search(text)
+    return (len(text) < _WRAP_MIN_CHARS and not ENDS_SENTENCE.search(text) and step_number(text) is None
+            and not is_bullet_line(text) and not is_table_row(text) and not is_callout_label(text))
 
 
-def _step_number(text: str) -> int | None:
-    match = _STEP.match(text)
-    if match is None:
-        return None
-    number = next(group for group in match.groups() if group)
-    if number.isdigit():
-        return int(number)
-    if number in _ZH_NUMERALS:
-        return _ZH_NUMERALS.index(number) + 1
-    if "①" <= number <= "⑳":
-        return ord(number) - ord("①") + 1
+def _dedupe(blocks: list[_Block]) -> None:
+    """Drop units seen earlier (chunk overlap, paragraphs a manual repeats)."""
+    seen: set[str] = set()
+    for block in blocks:
+        for group in (block.leading, block.intro, block.units, block.warnings):
+            kept = []
+            for unit in group:
+                key = re.sub(r"\W+", "", unit.text.lower())
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(unit)
+            group[:] = kept
+
+
+# --- choosing and quoting ----------------------------------------------------------------------------
+
+
+def _words(wanted: frozenset[str]) -> list[list[str]]:
+    """The question's terms grouped by word: jieba's search mode also yields the parts of a compound
+    (净化器 -> 净化, 化器), which must not count the word several times."""
+    whole = [t for t in wanted if not any(t != other and t in other for other in wanted)]
+    return [[t for t in wanted if t in word] for word in whole]
+
+
+def _match(terms: frozenset[str], words: list[list[str]], idf: dict[str, float]) -> float:
+    """How much of the question `terms` hold: per question word, its best-weighted part that is there."""
+    return sum(max((idf.get(t, 0.0) for t in parts if t in terms), default=0.0) for parts in words)
+
+
+def _choose(wanted: frozenset[str], blocks: list[_Block]) -> list[_Block]:
+    """The best block, and a second one when it scores nearly as well and the budget allows."""
+    if not blocks:
+        return []
+    units = [u for b in blocks for u in b.all_units()]
+    df = {term: sum(term in u.terms for u in units) for term in wanted}
+    idf = {term: math.log(1 + len(units) / count) for term, count in df.items() if count}
+    words = _words(wanted)
+    for unit in units:
+        unit.score = _match(unit.terms, words, idf)
+    for block in blocks:
+        covered = _match(block.terms(), words, idf)
+        best = max(u.score for u in block.all_units())
+        block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
+    ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
+    if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant
+        ranked = blocks
+    chosen = [ranked[0]]
+    room = MAX_QUOTE_SIZE - _size(_quoted(ranked[0]))
+    follower = _following(ranked[0], blocks)
+    if follower is not None and _size(_quoted(follower)) <= room:  # the lead-in and its procedure
+        return [ranked[0], follower]
+    for block in ranked[1:]:
+        if block.score < SECOND_BLOCK_SHARE * ranked[0].score or block.score == 0:
+            break
+        if block.passage == ranked[0].passage and _size(_quoted(block)) <= room:
+            chosen.append(block)
+            break
+    return sorted(chosen, key=lambda b: (b.passage, blocks.index(b)))
+
+
+def _following(block: _Block, blocks: list[_Block]) -> _Block | None:
+    """The steps or list a paragraph leads into, in the same passage."""
+    index = blocks.index(block)
+    after = blocks[index + 1] if index + 1 < len(blocks) else None
+    if (block.kind == "paragraph" and not block.warnings and after is not None
+            and after.passage == block.passage and after.kind in ("steps", "list")):
+        return after
     return None
 
 
-def _select(question: str, units: list[_Unit], tokenize: Tokenizer) -> list[_Unit]:
-    """2-5 best units within the character budget; a numbered procedure is kept together."""
-    wanted = tokenize.terms(question)
-    df: dict[str, int] = {}
-    for unit in units:
-        for term in unit.terms & wanted:
-            df[term] = df.get(term, 0) + 1
-    for unit in units:
-        overlap = sum(math.log(1 + len(units) / df[term]) for term in unit.terms & wanted)
-        unit.score = overlap / (1 + 0.25 * unit.passage)
-    if not any(unit.score for unit in units):
-        # No shared term: the retriever still found the top passage relevant, so quote its beginning.
-        for unit in units:
-            unit.score = 1 / (1 + unit.position) if unit.passage == 0 else 0.0
+def _quoted(block: _Block) -> list[_Unit]:
+    """What of the block is quoted, within the budget, in reading order, with its warnings."""
+    budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
+    if block.kind == "steps":
+        body = _prefix(block.intro + block.units, budget)
+        best = max(block.units, key=lambda u: u.score)
+        if best.score > 0 and best not in body:  # too long to reach the step asked about: the first
+            first = block.units[0]                # step (often "switch off") and the steps around it
+            rest = block.units[1:]
+            body = [first] + _window(rest, budget - _size([first]), rest.index(best))
+    elif block.kind in ("list", "table"):
+        head = block.intro + (block.units[:1] if block.kind == "table" else [])
+        rows = block.units[1:] if block.kind == "table" else block.units
+        best = max((u.score for u in rows), default=0.0)
+        named = [u for u in rows if best > 0 and u.score >= ROW_SHARE * best]
+        if not named or len(named) == len(rows):
+            named = rows
+        body = _prefix(head + named, budget)
+    else:
+        body = _window(block.units, budget)
+    if not body:  # one unit longer than the whole budget
+        first = (block.intro + block.units)[0]
+        body = [_Unit(_cut(first.text, budget), first.terms)]
+    return block.leading + body + block.warnings
 
-    blocks = _blocks(units)
-    top = max(map(_block_score, blocks), default=0.0)
-    ranked = sorted((b for b in blocks if _block_score(b) >= MIN_RELATIVE_SCORE * top > 0), key=_block_score,
-                    reverse=True)
-    chosen: list[_Unit] = []
-    for block in ranked:
-        used = sum(len(u.text) for u in chosen)
-        chosen += _fit(block, MAX_SENTENCES - len(chosen), MAX_QUOTE_CHARS - used)
-        if len(chosen) >= MAX_SENTENCES:
+
+def _prefix(units: list[_Unit], budget: float) -> list[_Unit]:
+    taken: list[_Unit] = []
+    for unit in units:
+        if _size(taken + [unit]) > budget:
             break
-    if not chosen and ranked:  # one sentence longer than the budget
-        best = max(ranked[0], key=lambda u: u.score)
-        return [replace(best, text=best.text[:MAX_QUOTE_CHARS] + "…")]
-    if 0 < len(chosen) < MIN_SENTENCES:
-        chosen += _next_sentence(chosen[0], units, MAX_QUOTE_CHARS - len(chosen[0].text))
-    return chosen
+        taken.append(unit)
+    return taken
 
 
-def _blocks(units: list[_Unit]) -> list[list[_Unit]]:
-    """Units grouped so that consecutive numbered steps, with a line introducing them, go together."""
-    blocks: list[list[_Unit]] = []
-    for unit in units:
-        last = blocks[-1][-1] if blocks else None
-        continues = last is not None and unit.step is not None and unit.passage == last.passage and (
-            (last.step is not None and unit.step == last.step + 1)
-            or (unit.step == 1 and last.step is None and last.text.endswith((":", "：")))
-        )
-        if continues:
-            blocks[-1].append(unit)
-        else:
-            blocks.append([unit])
-    return blocks
-
-
-def _block_score(block: list[_Unit]) -> float:
-    scores = [unit.score for unit in block]
-    return max(scores) + 0.5 * (sum(scores) - max(scores))  # a procedure on topic throughout counts more
-
-
-def _fit(block: list[_Unit], room: int, budget: int) -> list[_Unit]:
-    """The longest contiguous run of the block around its best unit within `room` units and `budget` chars."""
-    def fits(run: list[_Unit]) -> bool:
-        return len(run) <= room and sum(len(u.text) for u in run) <= budget
-
-    best = max(range(len(block)), key=lambda i: block[i].score)
-    start = 0
-    while start < best and not fits(block[start:best + 1]):
-        start += 1
-    end = best + 1
-    if not fits(block[start:end]):
+def _window(units: list[_Unit], budget: float, best: int | None = None) -> list[_Unit]:
+    """All the units when they fit, else the run around the best one (or `best`) that does."""
+    if _size(units) <= budget:
+        return units
+    if best is None:
+        best = max(range(len(units)), key=lambda i: units[i].score)
+    start, end = best, best + 1
+    if _size(units[start:end]) > budget:
         return []
-    while end < len(block) and fits(block[start:end + 1]):
-        end += 1
-    return block[start:end]
+    while True:
+        after = units[end] if end < len(units) else None
+        before = units[start - 1] if start > 0 else None
+        options = [(u.score, i) for i, u in ((0, after), (1, before)) if u is not None]
+        grown = False
+        for _, side in sorted(options, key=lambda o: (-o[0], o[1])):
+            new_start, new_end = (start, end + 1) if side == 0 else (start - 1, end)
+            if _size(units[new_start:new_end]) <= budget:
+                start, end, grown = new_start, new_end, True
+                break
+        if not grown:
+            return units[start:end]
 
 
-def _next_sentence(unit: _Unit, units: list[_Unit], budget: int) -> list[_Unit]:
-    """The sentence after `unit` in its passage, for context when only one sentence matched."""
-    index = units.index(unit)
-    following = units[index + 1] if index + 1 < len(units) else None
-    if following is not None and following.passage == unit.passage and len(following.text) <= budget:
-        return [following]
-    return []
+def _size(units: Sequence[_Unit]) -> float:
+    return sum(text_size(u.text) for u in units)
 
+
+def _cut(text: str, budget: float) -> str:
+    """The start of an over-long unit, cut at about `budget` words."""
+    chars = int(budget * (2 if HAN.search(text) else 6))
+    return text[:chars] + "…"

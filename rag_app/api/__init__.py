@@ -1,4 +1,4 @@
-"""The HTTP backend: FastAPI over the Assistant (see DESIGN.md, "HTTP API")."""
+"""The HTTP backend: FastAPI over the Assistant (see docs/contracts.md, "HTTP API")."""
 
 from rag_app.api.app import create_app, serve
 from rag_app.api.schemas import ask_response

@@ -23,5 +23,6 @@ async def ask(body: AskRequest, request: Request, assistant: ReadyAssistant) -> 
                        "holds the conversation); send one or the other")
     history = [message.model_dump() for message in body.history or []]
     turn = await open_turn(svc, body.question, body.session_id, history)
-    answer = await run_in_threadpool(assistant.ask, turn.question, turn.history, body.k)
+    filters = body.filters.values() if body.filters else None
+    answer = await run_in_threadpool(assistant.ask, turn.question, turn.history, body.k, filters)
     return AskResponse.from_answer(answer, await close_turn(svc, turn, answer), assistant.calibration)

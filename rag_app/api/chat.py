@@ -10,7 +10,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +19,7 @@ from fastapi.sse import EventSourceResponse, format_sse_event
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from rag_app.answer import Answer
+from rag_app.answer.stream import AnswerStream
 from rag_app.api.conversation import Turn, close_turn, open_turn
 from rag_app.api.errors import ApiError, documented
 from rag_app.api.schemas import (
@@ -31,6 +32,7 @@ from rag_app.api.schemas import (
     ModelCard,
     ModelList,
     Source,
+    clarify_info,
 )
 from rag_app.api.security import authorize
 from rag_app.api.state import ReadyAssistant, Service, service
@@ -41,7 +43,7 @@ router = APIRouter(tags=["openai"], dependencies=[Depends(authorize)])
 
 _SSE_DESCRIPTION = (
     "With `stream: true`: `chat.completion.chunk` events; the last one (finish_reason `stop`) also carries "
-    "`sources`, `session_id`, `refused`, `mode` and `notice`; then `data: [DONE]`. An error after the "
+    "`sources`, `session_id`, `refused`, `mode`, `notice`, `clarify` and `product`; then `data: [DONE]`. An error after the "
     "stream started comes as an event `{\"error\": {\"code\", \"message\"}}`."
 )
 
@@ -72,10 +74,11 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
     question, history = _split(body.messages, svc.settings.max_history_turns)
     turn = await open_turn(svc, question, body.session_id, () if body.session_id else history)
     model = body.model or svc.settings.rag_collection
+    filters = body.filters.values() if body.filters else None
     if body.stream:
-        events = _events(svc, turn, assistant.stream(turn.question, turn.history, body.k), model)
+        events = _events(svc, turn, assistant.stream(turn.question, turn.history, body.k, filters), model)
         return EventSourceResponse(events, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    answer = await run_in_threadpool(assistant.ask, turn.question, turn.history, body.k)
+    answer = await run_in_threadpool(assistant.ask, turn.question, turn.history, body.k, filters)
     extras = _extras(answer, await close_turn(svc, turn, answer))
     return ChatCompletion(id=_completion_id(), created=int(time.time()), model=model,
                           choices=[ChatChoice(message=AssistantMessage(content=answer.text))],
@@ -107,20 +110,14 @@ async def _events(svc: Service, turn: Turn, stream: Iterator[str | Answer],
                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
         return _event(payload | (extras.model_dump() if extras else {}))
 
+    answer = AnswerStream(stream)
     try:
         yield chunk({"role": "assistant", "content": ""})
-        streamed: list[str] = []
-        final: Answer | None = None
-        async for item in iterate_in_threadpool(stream):
-            if isinstance(item, Answer):
-                final = item
-            else:
-                streamed.append(item)
-                yield chunk({"content": item})
-        assert final is not None, "Assistant.stream ends with the Answer"
-        if rest := _catch_up("".join(streamed), final):
+        async for delta in iterate_in_threadpool(answer):
+            yield chunk({"content": delta})
+        if rest := answer.ending():
             yield chunk({"content": rest})
-        extras = _extras(final, await close_turn(svc, turn, final))
+        extras = _extras(answer.answer, await close_turn(svc, turn, answer.answer))
         yield chunk({}, "stop", extras)
         yield b"data: [DONE]\n\n"
     except Exception:
@@ -128,26 +125,13 @@ async def _events(svc: Service, turn: Turn, stream: Iterator[str | Answer],
         log.exception("answer stream failed")
         yield _event({"error": {"code": "internal_error", "message": "internal error while answering"}})
     finally:
-        if isinstance(stream, Generator):  # a client that went away: let the LLM call go too
-            stream.close()
-
-
-def _catch_up(streamed: str, final: Answer) -> str:
-    """What a client that only reads deltas still needs to end up with the final answer.
-
-    The final text extends the deltas (a refusal gets its hint), replaces them (the LLM failed
-    mid-stream: the quotes follow), or only drops a bad citation (nothing to add).
-    """
-    if final.text.startswith(streamed):
-        return final.text[len(streamed):]
-    if final.mode == "extractive":
-        return "\n\n" + final.text
-    return ""
+        answer.close()  # a client that went away: let the LLM call go too
 
 
 def _extras(answer: Answer, session_id: str) -> AnswerExtras:
     return AnswerExtras(sources=[Source.from_document(d) for d in answer.sources], session_id=session_id,
-                        refused=answer.refused, mode=answer.mode, notice=answer.notice)
+                        refused=answer.refused, mode=answer.mode, notice=answer.notice,
+                        clarify=clarify_info(answer), product=answer.product)
 
 
 def _event(payload: dict[str, Any]) -> bytes:

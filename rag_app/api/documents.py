@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 FORM_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and part headers around the file
 PATH = "/v1/documents"
 MAX_FORM_FIELDS = 8
+MAX_PRODUCT_CHARS = 200
 
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -33,10 +34,16 @@ _UPLOAD_BODY: dict[str, Any] = {
         "content": {"multipart/form-data": {"schema": {
             "type": "object",
             "required": ["file"],
-            "properties": {"file": {
-                "type": "string", "format": "binary",
-                "description": f"one guide ({', '.join(sorted(SUPPORTED_SUFFIXES))}), up to MAX_UPLOAD_BYTES",
-            }},
+            "properties": {
+                "file": {
+                    "type": "string", "format": "binary",
+                    "description": f"one guide ({', '.join(sorted(SUPPORTED_SUFFIXES))}), up to MAX_UPLOAD_BYTES",
+                },
+                "product": {
+                    "type": "string", "maxLength": MAX_PRODUCT_CHARS,
+                    "description": "the product the guide is about (else its front matter or title says)",
+                },
+            },
         }}},
     }
 }
@@ -53,15 +60,16 @@ async def list_documents(assistant: ReadyAssistant) -> DocumentList:
 
 @router.post("", openapi_extra=_UPLOAD_BODY, responses=documented(400, 401, 413, 422, 429, 503))
 async def upload_document(request: Request, assistant: ReadyAssistant) -> UploadResult:
-    """Upload one guide (multipart field `file`) and ingest it now; the same name replaces the old one."""
+    """Upload one guide (multipart field `file`, optional `product`) and ingest it now; the same name
+    replaces the old one."""
     svc = service(request)
-    filename, content = await _read_upload(request, svc.settings.max_upload_bytes)
+    filename, content, product = await _read_upload(request, svc.settings.max_upload_bytes)
     source = upload_source(filename)
     if Path(source).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise ApiError(400, "unsupported_file_type", f"file: '{filename}' is not a supported type; upload "
                        f"one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")
     async with svc.write_lock:
-        report = await run_in_threadpool(assistant.ingest_upload, filename, content, False, log.warning)
+        report = await run_in_threadpool(assistant.ingest_upload, filename, content, False, log.warning, product)
     if report.files_failed:
         raise ApiError(422, "unreadable_document", f"file: {'; '.join(report.errors)}; nothing was ingested")
     return UploadResult(source=source, status="ingested" if report.files_ingested else "unchanged",
@@ -80,15 +88,19 @@ async def delete_document(source: str, request: Request, assistant: ReadyAssista
     return DeleteResult(source=source, chunks_deleted=removed)
 
 
-async def _read_upload(request: Request, limit: int) -> tuple[str, bytes]:
-    """The uploaded file's name and content (BodyLimitMiddleware has bounded the body while it came in)."""
+async def _read_upload(request: Request, limit: int) -> tuple[str, bytes, str | None]:
+    """The uploaded file's name and content, and the product field (BodyLimitMiddleware has bounded the
+    body while it came in)."""
     async with request.form(max_files=1, max_fields=MAX_FORM_FIELDS) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ApiError(422, "invalid_request", "file: a multipart file field named `file` is required")
         if upload.size is not None and upload.size > limit:
             raise ApiError(413, "too_large", upload_limit_message(limit))
-        return upload.filename or "", await upload.read()
+        product = form.get("product")
+        if product is not None and (not isinstance(product, str) or len(product) > MAX_PRODUCT_CHARS):
+            raise ApiError(422, "invalid_request", f"product: must be a text of at most {MAX_PRODUCT_CHARS} characters")
+        return upload.filename or "", await upload.read(), (product or "").strip() or None
 
 
 def upload_limit_message(limit: int) -> str:

@@ -42,6 +42,38 @@ class HistoryMessage(BaseModel):
     content: str
 
 
+FilterValue = str | list[str] | None
+
+
+class Filters(BaseModel):
+    """Restrict the answer to guides whose tags match: every given field must match, any of its values."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"product": "Tidyo R5"}, {"category": "帐篷", "language": ["zh", "en"]},
+    ]})
+
+    product: FilterValue = None
+    model: FilterValue = None
+    category: FilterValue = None
+    language: FilterValue = None
+    source: FilterValue = Field(None, description="guide file name(s), as `GET /v1/documents` lists them")
+
+    def values(self) -> dict[str, str | list[str]]:
+        return self.model_dump(exclude_none=True)
+
+
+class ClarifyOption(BaseModel):
+    product: str = Field(description="send it back as `filters.product` (or as the next message) to get the answer")
+    label: str
+
+
+class ClarifyInfo(BaseModel):
+    """The passages answer differently per product and nothing says which one is meant."""
+
+    question: str
+    options: list[ClarifyOption]
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"question": "How do I descale the kettle?"},
@@ -57,6 +89,7 @@ class AskRequest(BaseModel):
         None, description="earlier turns, for a new conversation only; at most MAX_HISTORY_TURNS messages"
     )
     k: int | None = Field(None, ge=1, le=50, description="passages to retrieve (default RETRIEVAL_K)")
+    filters: Filters | None = Field(None, description="answer from these products' guides only")
 
 
 class Source(BaseModel):
@@ -113,14 +146,24 @@ class AskResponse(BaseModel):
     refused_by: Literal["gate", "llm"] | None = Field(
         None, description="when refused: the relevance gate (before any LLM call), or the model's own reply")
     gate: GateInfo | None = Field(None, description="the relevance gate's thresholds for this knowledge base")
+    clarify: ClarifyInfo | None = Field(None, description="set when the reply asks which product is meant")
+    product: str | None = Field(None, description="the product the answer is about")
 
     @classmethod
     def from_answer(cls, answer: Answer, session_id: str | None,
                     calibration: Calibration | None = None) -> AskResponse:
         return cls(answer=answer.text, mode=answer.mode, refused=answer.refused,
                    sources=[Source.from_document(d) for d in answer.sources], session_id=session_id,
-                   notice=answer.notice, refused_by=answer.refused_by,
+                   notice=answer.notice, clarify=clarify_info(answer), product=answer.product,
+                   refused_by=answer.refused_by,
                    gate=GateInfo.from_calibration(calibration) if calibration else None)
+
+
+def clarify_info(answer: Answer) -> ClarifyInfo | None:
+    if answer.clarify is None:
+        return None
+    return ClarifyInfo(question=answer.clarify.question,
+                       options=[ClarifyOption(**option) for option in answer.clarify.options])
 
 
 def ask_response(answer: Answer, session_id: str | None, calibration: Calibration | None = None) -> dict[str, Any]:
@@ -170,6 +213,7 @@ class ChatCompletionRequest(BaseModel):
     session_id: str | None = Field(None, max_length=SESSION_ID_MAX_CHARS,
                                    description="extension: continue a server-kept conversation")
     k: int | None = Field(None, ge=1, le=50, description="extension: passages to retrieve")
+    filters: Filters | None = Field(None, description="extension: answer from these products' guides only")
 
 
 class AssistantMessage(BaseModel):
@@ -191,6 +235,8 @@ class AnswerExtras(BaseModel):
     refused: bool
     mode: Literal["llm", "extractive"]
     notice: str | None = None
+    clarify: ClarifyInfo | None = None
+    product: str | None = None
 
 
 class ChatCompletion(AnswerExtras):

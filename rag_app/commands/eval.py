@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 import sys
 import tempfile
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
 
+from ingest.text import CITATION
+from rag_app.answer.prompts import NOTICE, QUOTE_LABEL
 from rag_app.assistant import Assistant
 from rag_app.commands.errors import user_errors
 from rag_app.commands.refusals import (
@@ -40,6 +43,8 @@ class QAItem:
     section: str | None = None
     page: int | None = None
     kind: str | None = None  # answerable, near-domain, off-topic, injection (DESIGN.md)
+    filters: dict[str, Any] | None = None
+    expect_clarify: list[str] | None = None  # the products a reply should ask about
 
 
 def load_qa(path: Path) -> list[QAItem]:
@@ -59,9 +64,11 @@ def load_qa(path: Path) -> list[QAItem]:
                     section=raw.get("section"),
                     page=raw.get("page"),
                     kind=raw.get("kind"),
+                    filters=raw.get("filters"),
+                    expect_clarify=list((raw.get("expect_clarify") or {}).get("options", [])) or None,
                 )
             )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}:{number}: not a QA object with 'id' and 'question' ({exc})") from exc
     return items
 
@@ -83,6 +90,26 @@ def answer_coverage(answer: str, text: str) -> float:
     return len(wanted & trigrams(_normalise(text)[:TRIGRAM_CHUNK_CHARS])) / len(wanted)
 
 
+def answer_overlap(gold: str, produced: str) -> tuple[float, float]:
+    """(coverage, precision): the share of the gold answer's trigrams found in the produced answer,
+    and the share of the produced answer's trigrams found in the gold one (whole texts, normalised)."""
+    gold_grams = trigrams(_normalise(gold))
+    produced_grams = trigrams(_normalise(quoted_text(produced)))
+    shared = len(gold_grams & produced_grams)
+    return (shared / len(gold_grams) if gold_grams else 0.0,
+            shared / len(produced_grams) if produced_grams else 0.0)
+
+
+def quoted_text(answer: str) -> str:
+    """An answer's own words: without citation markers, the quote label and the LLM-fallback notice."""
+    text = CITATION.sub("", answer)
+    for language in ("zh", "en"):
+        text = text.replace(QUOTE_LABEL[language], "")
+        before, _, after = NOTICE[language].partition("{reason}")
+        text = re.sub(re.escape(before) + r".*?" + re.escape(after), "", text)
+    return text
+
+
 def _same_source(gold: str, source: str) -> bool:
     return source == gold or Path(source).name == Path(gold).name
 
@@ -92,7 +119,7 @@ def _section_key(title: str) -> str:
 
 
 def is_hit(item: QAItem, passage: Document) -> bool:
-    """DESIGN.md's rule: right source, and the gold section in its path (or half the answer's trigrams)."""
+    """docs/contracts.md's rule: right source, and the gold section in its path (or half the answer's trigrams)."""
     if item.source is None or not _same_source(item.source, str(passage.metadata.get("source", ""))):
         return False
     if item.section:
@@ -123,14 +150,15 @@ def run_eval(
         )
         assistant = Assistant(eval_settings)
         ingest = assistant.ingest([docs], progress=sys.stderr.isatty())
-        hits = reciprocal = recall = 0.0
-        answerable = 0
+        hits = reciprocal = recall = scoped_hits = scoped_reciprocal = 0.0
+        answerable = scoped = clarify_right = 0
         latencies: list[float] = []
         refusals = RefusalTally()
         lines = []
+        overlaps: list[tuple[float, float]] = []
         for item in qa:
             started = time.perf_counter()
-            passages = assistant.retrieve(item.question, k)
+            passages = assistant.retrieve(item.question, k, item.filters)
             latencies.append((time.perf_counter() - started) * 1000)
             line: dict[str, Any] = {
                 "id": item.id,
@@ -148,13 +176,25 @@ def run_eval(
                 if rank is not None:
                     hits += 1
                     reciprocal += 1 / rank
+                if item.filters or assistant.named_products(item.question):
+                    scoped += 1
+                    scoped_hits += rank is not None
+                    scoped_reciprocal += 1 / rank if rank else 0.0
                 if item.answer:
                     recall += answer_coverage(item.answer, "\n".join(p.page_content for p in passages))
             if answers:
-                answer = assistant.ask(item.question, k=k)
+                answer = assistant.ask(item.question, k=k, filters=item.filters)
                 line.update(answer=answer.text)
+                if answer.clarify is not None:
+                    line["clarify"] = asdict(answer.clarify)
+                asked = sorted(o["product"] for o in answer.clarify.options) if answer.clarify else None
+                clarify_right += asked == (sorted(item.expect_clarify) if item.expect_clarify else None)
+                if item.answer and item.source is not None and not answer.refused and answer.clarify is None:
+                    coverage, precision = answer_overlap(item.answer, answer.text)
+                    line.update(answer_coverage=round(coverage, 4), answer_precision=round(precision, 4))
+                    overlaps.append((coverage, precision))
                 line.update(refusals.add(_refusal_question(item), answer))
-                line.update(gate_fields(assistant, item.question, k))
+                line.update(gate_fields(assistant, item.question, k, item.filters))
             lines.append(line)
         if answers and refusal_bank:
             for question in bank_questions():
@@ -180,7 +220,17 @@ def run_eval(
         "ingest_chunks_per_s": round(ingest.chunks_added / ingest.seconds, 2) if ingest.seconds else 0.0,
     }
     if answers:
-        summary.update(refusals.summary(), gate=calibration)
+        summary.update(
+            refusals.summary(),
+            answer_coverage=round(float(np.mean([c for c, _ in overlaps])), 4) if overlaps else 0.0,
+            answer_precision=round(float(np.mean([p for _, p in overlaps])), 4) if overlaps else 0.0,
+            gate=calibration,
+        )
+        if any(item.expect_clarify for item in qa):
+            summary["clarify_accuracy"] = round(clarify_right / len(qa), 4)
+    if scoped:
+        summary.update({"scoped_n": scoped, "scoped_hit@k": round(scoped_hits / scoped, 4),
+                        "scoped_mrr": round(scoped_reciprocal / scoped, 4)})
     if report is not None:
         report.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     return summary

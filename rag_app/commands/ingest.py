@@ -21,6 +21,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rebuild", action="store_true", help="drop the collection and ingest from scratch")
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     parser.add_argument("--if-empty", action="store_true", help="do nothing when the knowledge base has chunks")
+    parser.add_argument("--product", metavar="NAME",
+                        help="the product these guides are about (else each guide's sidecar, folder or title says)")
     return parser.parse_args(argv)
 
 
@@ -35,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.if_empty and assistant.store.count() > 0:
             print(f"knowledge base already holds {assistant.store.count()} chunks; nothing to do")
             return 0
-        report = assistant.ingest(args.paths, prune=args.prune, rebuild=args.rebuild, progress=sys.stderr.isatty())
+        report = assistant.ingest(args.paths, prune=args.prune, rebuild=args.rebuild, progress=sys.stderr.isatty(),
+                                  product=args.product)
     summary = report.summary()
     if args.json:
         print(json.dumps(summary))

@@ -129,9 +129,10 @@ def _same_guide(gold: str, source: str) -> bool:
     return source == gold or Path(source).name == Path(gold).name
 
 
-def gate_fields(assistant: Assistant, question: str, k: int) -> dict[str, Any]:
+def gate_fields(assistant: Assistant, question: str, k: int,
+                filters: dict[str, Any] | None = None) -> dict[str, Any]:
     """Why the gate decided as it did: for the report line."""
-    passages = assistant.retrieve(question, k)
+    passages = assistant.retrieve(question, k, filters)
     decision = assistant.gate_decision(question, passages)
     evidence = decision.evidence
     return {"gate": {"reason": decision.reason}

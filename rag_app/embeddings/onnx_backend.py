@@ -12,11 +12,14 @@ sentence-transformers engine, which has loaded torch already.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,6 +41,9 @@ _UNSAFE = re.compile(r"[^\w.\-]+")
 _LAYER = re.compile(r"layers?\.(\d+)/")  # the transformer layer in an exported node's name
 
 
+_CWD_LOCK = threading.Lock()
+
+
 class OnnxExportError(RuntimeError):
     """The model cannot be run by ONNX Runtime with the same results as torch."""
 
@@ -54,18 +60,37 @@ def use_onnx_runtime(model: SentenceTransformer, name: str, precision: Precision
         return
     transformer = model[0]
     hf_model = transformer.auto_model
-    folder = cache_dir / f"{_UNSAFE.sub('_', name)}-{_weights_key(hf_model)}"
+    folder = (cache_dir / f"{_UNSAFE.sub('_', name)}-{_weights_key(hf_model)}").resolve()
     path = folder / "model.onnx"
     if not path.exists():
-        _export(model, path)
+        with _scratch_cwd():
+            _export(model, path)
     if precision == "int8":
         path, fp32 = folder / "model-int8.onnx", path
         if not path.exists():
-            _quantize(fp32, path)
+            with _scratch_cwd():
+                _quantize(fp32, path)
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     transformer.model = OnnxTransformer(session, hf_model.config)
+
+
+@contextlib.contextmanager
+def _scratch_cwd() -> Iterator[None]:
+    """Run in a temporary working directory, restored afterwards.
+
+    ONNX shape inference writes scratch files (`sym_shape_infer_temp.onnx` and a weights file named
+    by a UUID, ~90 MB for MiniLM) into the working directory and does not always remove them; they
+    once ended up committed. Exports run once, at engine construction, before any request is served.
+    """
+    with _CWD_LOCK, tempfile.TemporaryDirectory(prefix="rag-onnx-scratch-") as scratch:
+        previous = Path.cwd()
+        os.chdir(scratch)
+        try:
+            yield
+        finally:
+            os.chdir(previous)
 
 
 def _weights_key(hf_model: Any) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,11 +27,19 @@ _FILE_PREFIX = re.compile(r"^[^:\n]*?\.\w{1,5}(?: \([^)]*\))?: ")
 
 @dataclass(frozen=True)
 class Turn:
-    """One question and its final answer; `id` keys its feedback widget and its feedback row."""
+    """One question and its final answer; `id` keys its feedback widget and its feedback row. `choice`
+    is the product picked after the assistant asked which one: the user's message shows it."""
 
     question: str
     answer: Answer
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    choice: str | None = None
+
+
+def product_filters(products: Iterable[str]) -> dict[str, list[str]] | None:
+    """The filters of the products picked for the conversation (none picked: every product)."""
+    chosen = list(products)
+    return {"product": chosen} if chosen else None
 
 
 def history(turns: Iterable[Turn]) -> list[dict[str, str]]:
@@ -40,27 +48,6 @@ def history(turns: Iterable[Turn]) -> list[dict[str, str]]:
     for turn in turns:
         messages += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": turn.answer.text}]
     return messages
-
-
-class AnswerStream:
-    """Splits `Assistant.stream`: iterating yields the text deltas; `answer` is the final Answer after."""
-
-    def __init__(self, items: Iterable[str | Answer]) -> None:
-        self._items = iter(items)
-        self._first: str | Answer | None = None
-        self.answer: Answer | None = None
-
-    def start(self) -> None:
-        """Wait for the first item (retrieval happens before it), e.g. under a spinner."""
-        self._first = next(self._items)
-
-    def __iter__(self) -> Iterator[str]:
-        items: Iterable[str | Answer] = self._items if self._first is None else [self._first, *self._items]
-        for item in items:
-            if isinstance(item, Answer):
-                self.answer = item
-            else:
-                yield item
 
 
 def answer_markdown(text: str) -> str:

@@ -1,6 +1,6 @@
 """👍/👎 on answers, kept in SQLite under RAG_DATA_DIR so that bad answers become eval cases.
 
-`export_qa` writes the 👎 items in the QA format of DESIGN.md (one JSON object per line):
+`export_qa` writes the 👎 items in the QA format of docs/contracts.md (one JSON object per line):
 
 - `question`: what the user asked; `id`: `feedback-<n>`, stable across exports.
 - `answer`: null. The answer was judged wrong, so it is no gold answer; a reviewer writes the right

@@ -61,6 +61,12 @@ _LABELS: dict[str, dict[Lang, str]] = {
     "removed": {"zh": "已删除 {name}（{n} 个片段）", "en": "Removed {name} ({n} chunks)"},
     "conversation": {"zh": "对话", "en": "Conversation"},
     "new_chat": {"zh": "新对话", "en": "New conversation"},
+    "products": {"zh": "产品", "en": "Products"},
+    "products_all": {"zh": "全部产品", "en": "All products"},
+    "products_help": {
+        "zh": "只从所选产品的指南中回答；本次对话中一直有效。",
+        "en": "Answer from the chosen products' guides only; kept for this conversation.",
+    },
     "k": {"zh": "参考片段数", "en": "Passages to use"},
     "k_help": {
         "zh": "每个回答检索并引用的指南片段数量。",

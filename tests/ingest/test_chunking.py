@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import random
-import re
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -14,15 +12,12 @@ import pytest
 from ingest.chunking import chunk_document
 from ingest.document import Block, BlockKind, Chunk, ParsedDocument
 from ingest.loaders import load_document
+from ingest.text import estimate_tokens
 
 H, P, S, W, T = BlockKind.HEADING, BlockKind.PARAGRAPH, BlockKind.STEP, BlockKind.WARNING, BlockKind.TABLE
-S10 = Path("/work/shared/eval/emanual-s10/s10_manual.md")
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-
-
-def count_tokens(text: str) -> int:
-    """About what a multilingual tokenizer gives: a Chinese character is a token, a word 1.3."""
-    return math.ceil(len(_CJK.findall(text)) + 1.3 * len(_CJK.sub(" ", text).split()))
+REPOSITORY = Path(__file__).resolve().parents[2]
+S10 = REPOSITORY.parent / "shared" / "eval" / "emanual-s10" / "s10_manual.md"
+count_tokens = estimate_tokens  # about what a multilingual tokenizer gives
 
 
 def doc(*blocks: tuple) -> ParsedDocument:

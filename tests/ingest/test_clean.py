@@ -11,8 +11,10 @@ from ingest.clean import (
     is_page_number_line,
     is_toc_line,
     join_lines,
+    looks_split,
     normalize_unicode,
     page_furniture,
+    rejoin_cjk,
     remove_toc,
     starts_with_callout,
     toc_line_mask,
@@ -47,6 +49,20 @@ def test_chinese_lines_are_joined_without_a_space_and_english_with_one() -> None
     assert join_lines(["清洁滤网时请先断开电源，然后取出滤", "网并用清水冲洗。"]) == "清洁滤网时请先断开电源，然后取出滤网并用清水冲洗。"
     assert join_lines(["注意：", "Unplug first"]) == "注意：Unplug first"
     assert join_lines(["Rinse the", "filter"]) == "Rinse the filter"
+
+
+def test_chinese_split_by_a_pdf_converter_is_rejoined() -> None:
+    assert rejoin_cjk("清洁初效 滤网前请先关 机 。\n拔 下 电 源插头") == "清洁初效滤网前请先关机。\n拔下电源插头"
+    # Spaces beside Latin words and numbers stay, and so does a wider gap (a column laid out with spaces).
+    assert rejoin_cjk("使用 HEPA 滤网 30 分钟") == "使用 HEPA 滤网 30 分钟"
+    assert rejoin_cjk("项目   参数") == "项目   参数"
+
+
+def test_text_looks_split_by_conversion_only_at_a_rate_authors_do_not_write() -> None:
+    assert looks_split(["检查轮 胎气压前请先停 车熄火。", "标准气压见车门 内侧的标签。"])
+    assert not looks_split(["第一章 日常清洁", "每次使用后请清洁过滤网。"])  # one space: an author's
+    assert not looks_split(["北极羽 极光 800 羽绒服保养指南", "羽绒服不宜频繁清洗，一般每个冬季结束时清洗一次即可。" * 20])
+    assert not looks_split(["Rinse the filter.", ""])
 
 
 def test_clean_text_collapses_whitespace_and_keeps_line_structure() -> None:

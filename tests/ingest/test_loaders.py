@@ -97,7 +97,8 @@ def manual_pdf(tmp_path: Path) -> Path:
     pdf.new_page()
     pdf.lines("Cleaning")  # the chapter title repeated at the top of the page
     pdf.heading("Spray arms", 14, outline_level=1)
-    pdf.lines("清洁喷淋臂时请先断开电源，然后取下喷", "淋臂并用清水冲洗。", font="STSong-Light")
+    # A converter's space inside a word ("电 源"), and a word broken at the line end ("喷" / "淋臂").
+    pdf.lines("清洁喷淋臂时请先断开电 源，然后取下喷", "淋臂并用清水冲洗。", font="STSong-Light")
     pdf.new_page()
     pdf.heading("Storage", 18, outline_level=0)
     pdf.lines("Leave the door ajar when the machine", "is not in use.")
@@ -295,6 +296,21 @@ def test_html_keeps_content_and_drops_page_chrome(tmp_path: Path) -> None:
 
 
 # ---- Markdown and text --------------------------------------------------------------------------
+
+
+def test_chinese_converted_to_markdown_is_rejoined_but_an_authors_spaces_stay(tmp_path: Path) -> None:
+    converted = tmp_path / "vehicle.md"
+    converted.write_text("## 轮胎\n\n检查轮 胎气压前请先停 车熄火。轮胎气压应在冷 胎状态下测量，\n"
+                         "标准气压见车门 内侧的标签。\n", encoding="utf-8")
+    authored = tmp_path / "jacket.md"
+    authored.write_text("## 清洗\n\n北极羽 极光 800 羽绒服可以用滚筒洗衣机清洗，这也是推荐的方式。"
+                        "洗涤前拉上拉链，将衣服翻面，放入洗衣袋中。\n\n## 第一章 收纳\n\n"
+                        "收纳前确认羽绒服清洁、完全干燥，用宽肩衣架挂在衣柜中。\n", encoding="utf-8")
+
+    assert ("paragraph", "检查轮胎气压前请先停车熄火。轮胎气压应在冷胎状态下测量，标准气压见车门内侧的标签。") \
+        in kinds_and_texts(converted)
+    texts = [text for _, text in kinds_and_texts(authored)]
+    assert texts[1].startswith("北极羽 极光 800 羽绒服") and "第一章 收纳" in texts
 
 
 def test_markdown_structure_and_inline_syntax(tmp_path: Path) -> None:

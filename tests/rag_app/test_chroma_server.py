@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from support.net import free_port
+from support.process import ServerProcess
 
 from rag_app.assistant import Assistant
 from rag_app.settings import Settings
@@ -19,40 +17,20 @@ from rag_app.settings import Settings
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    process = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma run did not come up within 60 s")
+    command = [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)]
+    with ServerProcess(command, tmp_path, log_name="chroma.log") as server:
+        server.wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 120)
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_ingest_and_retrieve_through_a_chroma_server(
     chroma_server: int, tmp_path: Path, small_guides: Path
 ) -> None:
-    settings = Settings(rag_data_dir=tmp_path / "local", chroma_host="127.0.0.1", chroma_port=chroma_server)
+    settings = Settings(_env_file=None, rag_data_dir=tmp_path / "local", chroma_host="127.0.0.1", chroma_port=chroma_server)
     assistant = Assistant(settings)
     report = assistant.ingest([small_guides], progress=False)
     assert report.files_ingested == 2 and report.chunks_added == assistant.store.count() > 0
@@ -66,6 +44,6 @@ def test_ingest_and_retrieve_through_a_chroma_server(
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    settings = Settings(rag_data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=_free_port())
+    settings = Settings(_env_file=None, rag_data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(Exception, match="CHROMA_HOST"):
         Assistant(settings)

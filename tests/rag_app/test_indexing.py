@@ -16,7 +16,7 @@ from rag_app.settings import Settings
 
 @pytest.fixture
 def assistant(tmp_path: Path) -> Assistant:
-    return Assistant(Settings(rag_data_dir=tmp_path / "data"))
+    return Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data"))
 
 
 def test_second_ingest_adds_nothing_and_edits_reingest_one_file(assistant: Assistant, small_guides: Path) -> None:

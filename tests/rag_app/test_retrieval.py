@@ -58,7 +58,7 @@ def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_reranker_orders_passages_by_its_own_scores(
     tiny_cross_encoder: Path, tmp_path: Path, small_guides: Path
 ) -> None:
-    settings = Settings(rag_data_dir=tmp_path / "data", reranker_model=str(tiny_cross_encoder))
+    settings = Settings(_env_file=None, rag_data_dir=tmp_path / "data", reranker_model=str(tiny_cross_encoder))
     assistant = Assistant(settings)
     assistant.ingest([small_guides], progress=False)
     question = "How do I clean the stove jet?"

@@ -14,7 +14,7 @@ from rag_app.store import GuideStore, ModelMismatchError, StoredChunk, chunk_id,
 
 @pytest.fixture(scope="module")
 def e5() -> GuideEmbeddings:
-    return make_embeddings(Settings())
+    return make_embeddings(Settings(_env_file=None))
 
 
 def _chunks(n: int) -> list[StoredChunk]:
@@ -25,7 +25,7 @@ def _chunks(n: int) -> list[StoredChunk]:
 
 
 def test_writes_more_than_the_client_batch_limit(tmp_path: Path, e5: GuideEmbeddings) -> None:
-    client = make_client(Settings(rag_data_dir=tmp_path))
+    client = make_client(Settings(_env_file=None, rag_data_dir=tmp_path))
     store = GuideStore(client, "guides", e5)
     store._batch = 7  # a small limit, so the slicing is exercised with few vectors
     chunks = _chunks(30)
@@ -39,7 +39,7 @@ def test_writes_more_than_the_client_batch_limit(tmp_path: Path, e5: GuideEmbedd
 
 
 def test_cosine_scores_rank_the_matching_passage_first(tmp_path: Path, e5: GuideEmbeddings) -> None:
-    store = GuideStore(make_client(Settings(rag_data_dir=tmp_path)), "guides", e5)
+    store = GuideStore(make_client(Settings(_env_file=None, rag_data_dir=tmp_path)), "guides", e5)
     texts = ["帐篷上的树汁可以用矿物油擦除。", "Descale the kettle with citric acid monthly."]
     chunks = [StoredChunk(chunk_id("g", "", t), t, {"source": "g", "section": ""}) for t in texts]
     store.upsert(chunks, np.asarray(e5.embed_documents(texts), dtype=np.float32))
@@ -49,7 +49,7 @@ def test_cosine_scores_rank_the_matching_passage_first(tmp_path: Path, e5: Guide
 
 
 def test_refuses_a_different_embedding_model(tmp_path: Path, e5: GuideEmbeddings) -> None:
-    client = make_client(Settings(rag_data_dir=tmp_path))
+    client = make_client(Settings(_env_file=None, rag_data_dir=tmp_path))
     store = GuideStore(client, "guides", e5)
     chunks = _chunks(2)
     store.upsert(chunks, np.asarray(e5.embed_documents([c.text for c in chunks]), dtype=np.float32))

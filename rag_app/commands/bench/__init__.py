@@ -12,6 +12,7 @@ its peak RSS is its own.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.slice < 1 or args.queries < 1:
         parser.error("--slice and --queries must be positive")
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        parser.error("--plot needs matplotlib, which the [bench] extra installs: pip install -e '.[bench]'")
     result = run_bench(args.chunks, args.slice, args.queries, args.seed, progress=not args.quiet)
     if args.plot:
         plot(result, args.plot)

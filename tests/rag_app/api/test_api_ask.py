@@ -47,7 +47,8 @@ def test_probes(http: httpx.Client) -> None:
                                                   (ZH_QUESTION, "bottle_care_zh.md")])
 def test_ask_answers_with_citations(http: httpx.Client, question: str, source: str) -> None:
     body = http.post("/v1/ask", json={"question": question}).json()
-    assert set(body) == {"answer", "mode", "refused", "sources", "session_id", "notice", "refused_by", "gate"}
+    assert set(body) == {"answer", "mode", "refused", "sources", "session_id", "notice", "clarify", "product",
+                         "refused_by", "gate"}
     assert body["mode"] == "extractive" and body["refused"] is False and body["refused_by"] is None
     assert body["sources"][0]["source"] == source
     assert set(body["sources"][0]) == {"id", "source", "section", "page", "text", "score"}
@@ -130,7 +131,8 @@ def test_request_id_is_echoed_generated_and_logged(server: Server, http: httpx.C
     error = http.post("/v1/ask", json={}, headers={"X-Request-ID": "trace-err-1"})
     assert error.headers["X-Request-ID"] == "trace-err-1"
     http.post("/v1/ask", json={"question": EN_QUESTION}, headers={"X-Request-ID": "trace-ask-1"})
-    log = server.log()
+    # The access line is written after the response has gone out: wait for it.
+    log = server.wait_log("POST /v1/ask 200", timeout=30)
     assert re.search(r"\[trace-abc\.123\] rag_app\.api\.access: GET /healthz 200", log)
     assert re.search(r"\[trace-ask-1\] rag_app\.api\.access: POST /v1/ask 200", log)
     assert "fake log line" not in log

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from support.wait import wait_until
 
 from rag_app.api import create_app
 from rag_app.api.context import RequestIdFilter
@@ -31,8 +31,7 @@ def test_unexpected_error_is_a_generic_500(tmp_path: Path, caplog: pytest.LogCap
     app = create_app(settings, load_assistant=lambda _: BrokenAssistant())  # type: ignore[arg-type,return-value]
     caplog.handler.addFilter(RequestIdFilter())
     with caplog.at_level(logging.ERROR, logger="rag_app.api"), TestClient(app) as client:
-        while client.get("/readyz").status_code != 200:
-            time.sleep(0.01)
+        wait_until(lambda: client.get("/readyz").status_code == 200, 30, "/readyz 200")
         response = client.post("/v1/ask", json={"question": "q"}, headers={"X-Request-ID": "bug-1"})
     assert response.status_code == 500
     assert response.headers["X-Request-ID"] == "bug-1"

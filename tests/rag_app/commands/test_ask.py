@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.fake_llm import FakeLLM, Fault
 
 from rag_app.assistant import Assistant
 from rag_app.settings import Settings
@@ -19,16 +20,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def data_dir(tmp_path: Path, small_guides: Path) -> Path:
     data = tmp_path / "data"
-    Assistant(Settings(rag_data_dir=data)).ingest([small_guides], progress=False)
+    Assistant(Settings(_env_file=None, rag_data_dir=data)).ingest([small_guides], progress=False)
     return data
 
 
-def _rag_ask(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _rag_ask(data_dir: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LLM_"))}
-    env["RAG_DATA_DIR"] = str(data_dir)
+    env.update(RAG_DATA_DIR=str(data_dir), **settings)
     return subprocess.run(
         [sys.executable, "-c", "from rag_app.commands.ask import main; raise SystemExit(main())", *args],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True, text=True, env=env, check=False, cwd=data_dir,  # no developer's .env
     )
 
 
@@ -48,3 +49,47 @@ def test_json_is_the_api_object_and_off_topic_questions_are_refused(data_dir: Pa
     answered = json.loads(_rag_ask(data_dir, "How do I clean the stove jet?", "--json", "--k", "2").stdout)
     assert answered["refused"] is False and len(answered["sources"]) == 2
     assert answered["sources"][0]["source"] == "stove_en.md"
+
+
+def test_an_llm_that_fails_mid_stream_is_followed_by_the_quotes_and_their_citations(
+    data_dir: Path, fake_llm: FakeLLM
+) -> None:
+    fake_llm.reply(Fault.DROP)
+    result = _rag_ask(data_dir, "How do I clean the stove jet?", OPENAI_BASE_URL=fake_llm.base_url, LLM_MODEL="m")
+    assert result.returncode == 0, result.stderr
+    streamed, _, rest = result.stdout.partition("Quoted from the guides:")
+    assert streamed.startswith("Partial ans") and "cleaning needle" in rest
+    assert "[1] stove_en.md › TrailFlame Camping Stove Care > Cleaning the burner" in rest
+    assert "language model is unavailable" in result.stderr
+@pytest.fixture
+def product_data_dir(tmp_path: Path, product_guides: Path) -> Path:
+    data = tmp_path / "products-data"
+    Assistant(Settings(_env_file=None, rag_data_dir=data)).ingest([product_guides], progress=False)
+    return data
+
+
+def test_product_option_scopes_the_answer_and_a_question_back_lists_the_options(product_data_dir: Path) -> None:
+    scoped = json.loads(_rag_ask(product_data_dir, "What is the capacity of the kettle?", "--json",
+                                 "--product", "Acme K2").stdout)
+    assert scoped["clarify"] is None and {s["source"] for s in scoped["sources"]} == {"kettle_k2.md"}
+    passages = json.loads(_rag_ask(product_data_dir, "descaling", "--retrieve-only", "--json",
+                                   "--product", "Acme K1", "--product", "Acme K2").stdout)
+    assert passages and {p["source"] for p in passages} <= {"kettle_k1.md", "kettle_k2.md"}
+
+    asked = _rag_ask(product_data_dir, "What is the capacity of the kettle?")
+    assert asked.returncode == 0, asked.stderr
+    assert "Which one do you mean" in asked.stdout
+    assert "--product 'Acme K1'" in asked.stdout and "--product 'Acme K2'" in asked.stdout
+
+
+def test_ingest_product_option_tags_every_guide(tmp_path: Path, product_guides: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LLM_"))}
+    env["RAG_DATA_DIR"] = str(tmp_path / "tagged")
+    done = subprocess.run(
+        [sys.executable, "-c", "from rag_app.commands.ingest import main; raise SystemExit(main())",
+         str(product_guides / "stove_en.md"), "--product", "Stove X", "--json"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    helper = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "tagged"))
+    assert helper.products() == ["Stove X"]

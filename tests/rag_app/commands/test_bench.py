@@ -1,4 +1,4 @@
-"""rag-bench on a tiny size: the synthetic corpus, and the JSON contract of DESIGN.md (not timings)."""
+"""rag-bench on a tiny size: the synthetic corpus, and the JSON contract of docs/contracts.md (not timings)."""
 
 from __future__ import annotations
 

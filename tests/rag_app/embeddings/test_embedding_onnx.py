@@ -89,3 +89,15 @@ def test_a_model_that_does_not_export_runs_with_torch_under_auto(
 def test_onnx_backend_needs_the_cpu() -> None:
     with pytest.raises(ValueError, match="EMBEDDING_DEVICE=cpu"):
         SentenceTransformerEngine("all-MiniLM-L6-v2", device="meta", runtime="onnx")
+
+
+def test_export_and_quantization_leave_the_working_directory_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workdir = tmp_path / "project"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    _engine("onnx-int8", Path("relative-cache"))
+    assert Path.cwd() == workdir
+    assert {p.name for p in (workdir / "relative-cache").rglob("*.onnx")} == {"model.onnx", "model-int8.onnx"}
+    assert [p.name for p in workdir.iterdir()] == ["relative-cache"]

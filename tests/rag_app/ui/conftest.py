@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from rag_app.assistant import Assistant
 from rag_app.settings import Settings
 
-APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+APP = Path(__file__).resolve().parents[3] / "streamlit_app.py"
 APP_TIMEOUT_S = 120  # the first run loads the embedding model and jieba's dictionary
 
 
@@ -37,7 +37,7 @@ def rag_env(tmp_path: Path, small_guides: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("RAG_DATA_DIR", str(data_dir))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "CHROMA_HOST"):
         monkeypatch.setenv(name, "")
-    report = Assistant(Settings()).ingest([small_guides], progress=False)
+    report = Assistant(Settings(_env_file=None)).ingest([small_guides], progress=False)
     assert report.files_ingested == 2, report
     st.cache_resource.clear()  # the page builds its Assistant from this environment
     yield data_dir

@@ -7,8 +7,9 @@ from langchain_core.documents import Document
 
 from ingest.text import Tokenizer
 from rag_app.answer import Answer
+from rag_app.answer.stream import AnswerStream
 from rag_app.indexing import IngestReport
-from rag_app.ui.chat import AnswerStream, Turn, answer_markdown, guide_suggestion, history, upload_outcome
+from rag_app.ui.chat import Turn, answer_markdown, guide_suggestion, history, upload_outcome
 from rag_app.ui.citations import HIGHLIGHT, citation_label, cited_sources, escape_markdown, highlight
 from rag_app.ui.i18n import language_of_locale
 
@@ -59,6 +60,23 @@ def test_answer_stream_yields_deltas_then_keeps_the_answer() -> None:
     stream = AnswerStream(iter(["Hel", "lo", final]))
     stream.start()
     assert list(stream) == ["Hel", "lo"] and stream.answer is final
+
+
+def test_answer_stream_ending_completes_the_deltas_to_the_final_answer() -> None:
+    refusal = Answer("The guides don't cover this. Try rephrasing.", refused=True, mode="llm", sources=[])
+    extended = AnswerStream(iter(["The guides don't cover this.", refusal]))
+    assert "".join(extended) + extended.ending() == refusal.text and not extended.revised()
+
+    quotes = Answer("Quoted from the guides:\n- Unplug it. [1]", refused=False, mode="extractive",
+                    sources=[passage(1)], notice="The language model is unavailable")
+    failed = AnswerStream(iter(["Partial ans", quotes]))
+    assert list(failed) == ["Partial ans"] and failed.revised()
+    assert failed.ending() == "\n\n" + quotes.text
+
+    corrected = Answer("Unplug it [1].", refused=False, mode="llm", sources=[passage(1)])
+    dropped = AnswerStream(iter(["Unplug it [1][9].", corrected]))
+    list(dropped)
+    assert dropped.revised() and dropped.ending() == ""
 
 
 def test_history_alternates_questions_and_final_answers() -> None:

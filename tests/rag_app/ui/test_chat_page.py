@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import APP, APP_TIMEOUT_S, plain
-from fake_llm import FakeLLM, Fault
 from streamlit.testing.v1 import AppTest
+from support.fake_llm import FakeLLM, Fault
 
 from rag_app.ui.feedback import FeedbackStore
 
@@ -42,7 +42,7 @@ def test_answer_streams_with_citations_and_highlighted_passages(page: AppTest) -
     labels = [plain(e.label) for e in page.expander]
     assert labels and labels[0] == "[1] tent_zh.md › 去除污渍"
     passage = page.expander[0].markdown[0].value
-    assert "<mark" in passage and ">帐篷</mark>" in passage or ">清洁帐篷</mark>" in passage
+    assert "<mark" in passage and (">帐篷</mark>" in passage or ">清洁帐篷</mark>" in passage)
     facts = plain(page.expander[0].caption[0].value)
     assert "指南：tent_zh.md" in facts and "章节：山岭 2 人帐篷保养指南 > 清洁 > 去除污渍" in facts
 

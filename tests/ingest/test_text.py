@@ -1,0 +1,44 @@
+"""The text toolkit's reading of manual lines: steps, rows, options, page numbers, sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.text import (
+    drop_page_numbers,
+    is_bullet_line,
+    is_option_item,
+    is_page_number,
+    is_table_row,
+    split_sentences,
+    step_number,
+)
+
+
+@pytest.mark.parametrize(("line", "number"), [
+    ("1. Unplug the purifier.", 1), ("12) Refit the cover.", 12), ("3、取出滤网。", 3), ("（4）装回滤网。", 4),
+    ("Step 5 Close the lid.", 5), ("第六步：开机。", 6), ("⑦ 复位。", 7), ("2.5 kg of laundry", None),
+    ("Unplug it first.", None),
+])
+def test_step_numbers(line: str, number: int | None) -> None:
+    assert step_number(line) == number
+
+
+def test_rows_bullets_options_and_page_numbers() -> None:
+    assert is_table_row("Burn time | About 75 minutes") and is_table_row("| E3 | 后盖板未装好 |")
+    assert not is_table_row("a|b without spaces")
+    assert is_bullet_line("- 滤网指示灯：绿色表示正常。") and not is_bullet_line("-5 °C is the limit.")
+    assert is_option_item("Storage location: Select a memory location.") and is_option_item("滤网指示灯：绿色表示正常。")
+    assert not is_option_item("From Settings, tap Lock screen for the following options: Clock style: Set it.")
+    assert is_page_number("- 160 -") and is_page_number("第 3 页") and not is_page_number("160 km/h")
+    assert drop_page_numbers("装好后盖板。 - 160 - 开机后长按复位键。") == "装好后盖板。 开机后长按复位键。"
+
+
+def test_sentences_split_at_steps_and_options() -> None:
+    assert split_sentences("1. Turn it off. 2. Unplug it. 3. Wait 10 minutes.", steps_only=True) == [
+        "1. Turn it off.", "2. Unplug it.", "3. Wait 10 minutes."]
+    assert split_sentences("From Settings, tap Lock screen for the following options: Clock style: Set the "
+                           "type. Roaming clock: Show two clocks.") == [
+        "From Settings, tap Lock screen for the following options:", "Clock style: Set the type.",
+        "Roaming clock: Show two clocks."]
+    assert split_sentences("关机并拔下电源插头。取下后盖板！") == ["关机并拔下电源插头。", "取下后盖板！"]

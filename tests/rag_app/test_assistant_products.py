@@ -1,0 +1,110 @@
+"""Many products in one knowledge base, through the real Assistant (real Chroma, real embedding model):
+tags at ingest, filters, the product a question names, asking back, and error codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag_app.assistant import Assistant
+from rag_app.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def assistant(tmp_path: Path, product_guides: Path) -> Assistant:
+    helper = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data"))
+    report = helper.ingest([product_guides], progress=False)
+    assert report.files_ingested == 3, report
+    return helper
+
+
+def products_of(passages: list) -> set[str]:
+    return {str(p.metadata.get("product")) for p in passages}
+
+
+def test_every_chunk_carries_its_guides_product(assistant: Assistant) -> None:
+    tags = {(m["source"], m.get("product"), m.get("model")) for m in assistant.store.metadatas()}
+    assert tags == {("kettle_k1.md", "Acme K1", "K1"), ("kettle_k2.md", "Acme K2", "K2"),
+                    ("stove_en.md", "TrailFlame Camping Stove", "")} or tags == {
+        ("kettle_k1.md", "Acme K1", "K1"), ("kettle_k2.md", "Acme K2", "K2"),
+        ("stove_en.md", "TrailFlame Camping Stove", None)}
+    assert assistant.products() == ["Acme K1", "Acme K2", "TrailFlame Camping Stove"]
+
+
+def test_front_matter_is_not_guide_text(assistant: Assistant) -> None:
+    texts = [c.text for c in assistant.store.all_chunks() if c.metadata["source"] == "kettle_k1.md"]
+    assert texts and not any("product: Acme K1" in t for t in texts)
+
+
+def test_a_filter_fills_the_top_k_with_the_chosen_product(assistant: Assistant) -> None:
+    assert products_of(assistant.retrieve("How do I clean the burner?", 1)) == {"TrailFlame Camping Stove"}
+    for product, source in (("Acme K1", "kettle_k1.md"), ("Acme K2", "kettle_k2.md")):
+        k = assistant.store.sources()[source]  # every chunk of the guide, none of the others
+        passages = assistant.retrieve("How do I clean the burner?", k, {"product": product})
+        assert len(passages) == k and products_of(passages) == {product}
+    both = assistant.retrieve("descaling", 4, {"product": ["Acme K1", "Acme K2"], "source": "kettle_k2.md"})
+    assert both and products_of(both) == {"Acme K2"}
+
+
+def test_a_question_naming_a_model_is_answered_about_it_alone(assistant: Assistant) -> None:
+    answer = assistant.ask("What is the capacity of the K2?")
+    assert answer.clarify is None and not answer.refused
+    assert products_of(answer.sources) == {"Acme K2"}
+    cited = "\n".join(d.page_content for d in answer.sources)
+    assert "1.7 L" in cited and "1.5 L" not in cited
+    assert answer.product == "Acme K2" and "Acme K2" in answer.text.splitlines()[0]
+
+
+def test_differing_answers_are_asked_back_and_the_choice_answers_the_question(assistant: Assistant) -> None:
+    question = "What is the capacity of the kettle?"
+    asked = assistant.ask(question)
+    assert asked.clarify is not None and asked.refused is False and asked.sources == []
+    assert sorted(o["product"] for o in asked.clarify.options) == ["Acme K1", "Acme K2"]
+    assert "Acme K1" in asked.text and "Acme K2" in asked.text
+
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": asked.text}]
+    chosen = assistant.ask("Acme K1", history=history)
+    assert chosen.clarify is None and products_of(chosen.sources) == {"Acme K1"}
+    assert "1.5 L" in chosen.sources[0].page_content
+
+    filtered = assistant.ask(question, filters={"product": "Acme K2"})
+    assert filtered.clarify is None and products_of(filtered.sources) == {"Acme K2"}
+    assert "1.7 L" in filtered.sources[0].page_content
+
+
+def test_the_same_answer_for_every_variant_is_given_directly(assistant: Assistant) -> None:
+    answer = assistant.ask("Can I put the kettle in the dishwasher?")
+    assert answer.clarify is None and not answer.refused
+    assert len(products_of(answer.sources)) == 1  # one product's passages, never a mix
+    assert "dishwasher" in answer.text
+
+
+def test_an_error_code_finds_its_row_first_within_the_named_product(assistant: Assistant) -> None:
+    passages = assistant.retrieve("What does E4 mean on the K2?", 3)
+    assert products_of(passages) == {"Acme K2"} and "Base not connected" in passages[0].page_content
+    asked = assistant.ask("What does error E4 mean?")
+    assert asked.clarify is not None
+    assert sorted(o["product"] for o in asked.clarify.options) == ["Acme K1", "Acme K2"]
+
+
+def test_changing_only_the_tags_retags_without_re_embedding(assistant: Assistant, product_guides: Path) -> None:
+    before = assistant.store.collection.get(where={"source": "kettle_k2.md"}, include=["embeddings"])
+    (product_guides / "kettle_k2.meta.yaml").write_text("product: Acme K2 Plus\nmodel: K2+\n", encoding="utf-8")
+    report = assistant.ingest([product_guides], progress=False)
+    assert (report.files_ingested, report.chunks_added, report.chunks_deleted) == (1, 0, 0)
+    after = assistant.store.collection.get(where={"source": "kettle_k2.md"}, include=["embeddings", "metadatas"])
+    assert after["ids"] == before["ids"]
+    assert (after["embeddings"] == before["embeddings"]).all()
+    assert {m["product"] for m in after["metadatas"]} == {"Acme K2 Plus"}
+    assert all("category" not in m for m in after["metadatas"])
+    assert "Acme K2 Plus" in assistant.products() and "Acme K2" not in assistant.products()
+    assert assistant.ingest([product_guides], progress=False).files_skipped == 3
+
+
+def test_ingest_product_option_names_every_guide(tmp_path: Path, product_guides: Path) -> None:
+    helper = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "other"))
+    helper.ingest([product_guides / "stove_en.md"], progress=False, product="Stove X")
+    assert {m["product"] for m in helper.store.metadatas()} == {"Stove X"}

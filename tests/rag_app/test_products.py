@@ -1,0 +1,122 @@
+"""The product catalog, filters and the ask-back rule, on plain data (no model, no store)."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.documents import Document
+
+from ingest.text import Tokenizer
+from rag_app.products import (
+    Catalog,
+    Evidence,
+    FilterError,
+    choice_after_clarify,
+    chroma_where,
+    clarify_reply,
+    normalize_filters,
+    products_to_ask,
+    same_answer,
+)
+
+CATALOG = Catalog.from_metadatas([
+    {"product": "Samsung Galaxy S10", "model": "S10"},
+    {"product": "Samsung Galaxy S10+", "model": "S10+"},
+    {"product": "Samsung Galaxy S10e", "model": "S10e"},
+    {"product": "岚峰 LF-2 Pro", "model": "LF-2 Pro", "category": "帐篷", "aliases": "tent"},
+    {"product": "岚峰 LF-3 Pro", "model": "LF-3 Pro", "category": "帐篷", "aliases": "tent"},
+    {"product": "Tidyo R7 Max", "model": "R7 Max", "category": "robot vacuum", "aliases": "TR7M|扫地机器人"},
+    {"product": "Tidyo R5", "model": "R5", "category": "robot vacuum", "aliases": "扫地机器人"},
+])
+
+
+@pytest.mark.parametrize(("text", "products", "kinds"), [
+    ("How do I reset my S10+?", ["Samsung Galaxy S10+"], []),
+    ("galaxy s10 battery", ["Samsung Galaxy S10"], []),
+    ("my S10e screen", ["Samsung Galaxy S10e"], []),
+    ("lf2pro 的外帐", ["岚峰 LF-2 Pro"], []),
+    ("LF-3 Pro 帐篷有多重", ["岚峰 LF-3 Pro"], ["岚峰 LF-2 Pro", "岚峰 LF-3 Pro"]),
+    ("帐篷怎么晾干", [], ["岚峰 LF-2 Pro", "岚峰 LF-3 Pro"]),
+    ("扫地机器人的尘盒", [], ["Tidyo R5", "Tidyo R7 Max"]),
+    ("TR7M suction", ["Tidyo R7 Max"], []),
+    ("S100 and XS10 are not models here", [], []),
+])
+def test_questions_name_products_by_model_or_kind(text: str, products: list[str], kinds: list[str]) -> None:
+    naming = CATALOG.named_in(text)
+    assert sorted(naming.products) == sorted(products)
+    assert sorted(naming.kinds) == sorted(kinds)
+
+
+def test_error_codes_but_not_model_numbers() -> None:
+    assert [p.pattern for p in CATALOG.codes_in("洗衣机显示E21怎么办")] == [r"(?<![a-z0-9-])e21(?![a-z0-9-])"]
+    codes = CATALOG.codes_in("What does Error 12 mean on the R7 Max?")
+    assert len(codes) == 1 and codes[0].search("| Error 12 | Dustbin full |")
+    assert not codes[0].search("| Error 1 | Camera |") and not codes[0].search("Error 123")
+    assert CATALOG.codes_in("reset my S10") == []
+
+
+def test_filters_are_normalised_and_become_a_chroma_where() -> None:
+    filters = normalize_filters({"product": "A", "language": ["zh", "en", "zh"], "model": []})
+    assert filters == {"product": ("A",), "language": ("zh", "en")}
+    assert chroma_where(filters) == {"$and": [{"language": {"$in": ["zh", "en"]}}, {"product": "A"}]}
+    assert chroma_where({}) is None
+    with pytest.raises(FilterError, match="filters.brand"):
+        normalize_filters({"brand": "A"})
+    with pytest.raises(FilterError, match="filters.product"):
+        normalize_filters({"product": 3})
+
+
+def test_asking_back_lists_the_products_in_the_questions_language() -> None:
+    zh = clarify_reply(["岚峰 LF-2 Pro", "岚峰 LF-3 Pro"], "zh")
+    assert zh.question == "这个问题的答案因产品而异。请问您指的是哪一款：岚峰 LF-2 Pro还是岚峰 LF-3 Pro？"
+    assert zh.options == [{"product": "岚峰 LF-2 Pro", "label": "岚峰 LF-2 Pro"},
+                          {"product": "岚峰 LF-3 Pro", "label": "岚峰 LF-3 Pro"}]
+    assert clarify_reply(["A", "B", "C"], "en").question.endswith("A, B or C?")
+
+
+def passage(product: str, text: str, score: float = 0.9) -> Document:
+    return Document(page_content=text, metadata={"product": product, "score": score, "id": text})
+
+
+TOKENIZE = Tokenizer()
+WEIGHTS = {t: 1.0 for t in TOKENIZE("How long does the robot run on a charge? run time battery")}
+
+
+def decide(r5: str, r7: str, r7_score: float = 0.9, coverage: float = 1.0) -> list[str]:
+    evidence = [Evidence("Tidyo R5", [passage("Tidyo R5", r5)], 1.0),
+                Evidence("Tidyo R7 Max", [passage("Tidyo R7 Max", r7, r7_score)], coverage)]
+    return products_to_ask(evidence, WEIGHTS, TOKENIZE, CATALOG.masks()).ask
+
+
+def test_different_numbers_are_asked_back_the_same_text_is_not() -> None:
+    assert decide("Run time | Up to 120 minutes", "Run time | Up to 180 minutes") == ["Tidyo R5", "Tidyo R7 Max"]
+    same = "Leaving the robot on its dock between runs is good for the battery."
+    assert decide(same, same) == []
+    # only the product's own name differs: the same answer
+    assert decide("The R5 battery lasts 500 charge cycles.", "The R7 Max battery lasts 500 charge cycles.") == []
+
+
+def test_a_weaker_product_is_no_alternative() -> None:
+    assert decide("Run time | Up to 120 minutes", "Run time | Up to 180 minutes", r7_score=0.8) == []
+    assert decide("Run time | Up to 120 minutes", "Run time | Up to 180 minutes", coverage=0.2) == []
+
+
+def test_a_table_row_is_scored_with_its_header() -> None:
+    table = "Part | Clean | Replace\nFilter | Tap clean every week | Every {} months"
+    weights = {t: 1.0 for t in TOKENIZE("How often should the filter be replaced?")}
+    lines_a = [table.format("2 to 4")]
+    lines_b = [table.format("3 to 6")]
+    evidence = [Evidence("A", [passage("A", lines_a[0])], 1.0), Evidence("B", [passage("B", lines_b[0])], 1.0)]
+    assert products_to_ask(evidence, weights, TOKENIZE, []).ask == ["A", "B"]
+    line, longer = "Filter | every 2 months", "Filter | every 2 months (R5 only)"
+    assert same_answer([line], f"Intro.\n{line}", [longer], f"{longer}\nOther.", CATALOG.masks())
+    assert not same_answer([line], line, ["Filter | every 3 months"], "Filter | every 3 months", CATALOG.masks())
+
+
+def test_a_short_reply_naming_an_offered_product_picks_it() -> None:
+    history = [{"role": "user", "content": "帐篷有多重？"},
+               {"role": "assistant", "content": clarify_reply(["岚峰 LF-2 Pro", "岚峰 LF-3 Pro"], "zh").question}]
+    assert choice_after_clarify("LF-3 Pro", history, CATALOG) == ("帐篷有多重？", "岚峰 LF-3 Pro")
+    assert choice_after_clarify("是 LF-2 Pro 的", history, CATALOG) == ("帐篷有多重？", "岚峰 LF-2 Pro")
+    assert choice_after_clarify("LF-3 Pro 的外帐防水指数是多少，地布呢？", history, CATALOG) is None
+    assert choice_after_clarify("S10", history, CATALOG) is None
+    assert choice_after_clarify("LF-3 Pro", history[:1], CATALOG) is None

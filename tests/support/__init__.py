@@ -1,0 +1,1 @@
+"""What many tests need and none should copy: free ports, server processes, waiting for an event, a clock."""
