@@ -203,13 +203,14 @@ class Evidence:
     absent: float  # IDF-weighted share of the question's terms no chunk of the collection holds
     names: int  # model numbers, codes, numbered names in the question
     unknown_names: int  # of those, the ones the collection never mentions
+    names_in_passages: bool  # the passages hold every name the question has (and it has one)
     top_coverage: float  # coverage by the best passage alone
 
 
 @dataclass(frozen=True)
 class Decision:
     relevant: bool
-    reason: Literal["injection", "no passages", "unknown name", "certain", "unknown terms", "confident",
+    reason: Literal["injection", "no passages", "unknown name", "names in passages", "certain", "unknown terms", "confident",
                     "below floor", "names known", "terms held", "below threshold", "terms covered",
                     "terms not covered"]
     evidence: Evidence | None = None
@@ -225,23 +226,26 @@ class Gate:
     def evidence(self, question: str, passages: Sequence[Document]) -> Evidence:
         names = entities(question)
         best = max(passages, key=lambda p: float(p.metadata["score"]), default=None)
+        ids = [p.metadata["id"] for p in passages]
         return Evidence(
             language=detect_language(question),
             score=max((float(p.metadata["score"]) for p in passages), default=0.0),
-            coverage=self.keyword.coverage(question, [p.metadata["id"] for p in passages]),
+            coverage=self.keyword.coverage(question, ids),
             absent=self.keyword.absent_share(question),
             names=len(names),
             unknown_names=sum(not self.keyword.mentions(name) for name in names),
+            names_in_passages=bool(names) and all(self.keyword.coverage(name, ids) >= 1.0 for name in names),
             top_coverage=self.keyword.coverage(question, [best.metadata["id"]]) if best else 0.0,
         )
 
     def decide(self, question: str, passages: Sequence[Document]) -> Decision:
         """Similarity levels come from calibration; names and terms decide between them.
 
-        A named model or code the guides never mention refuses outright (a sibling product); a
-        question most of whose terms the guides never use needs a certain match; between the bank's
-        median and its top, a question answers when it names things the guides mention, or when the
-        passages, and the best one alone, hold enough of its distinctive terms.
+        A named model or code the guides never mention refuses outright (a sibling product), one the
+        passages hold answers (evidence across languages, where similarity runs low); a question most
+        of whose terms the guides never use needs a certain match; between the bank's median and its
+        top, a question answers when it names things the guides mention, or when the passages, and
+        the best one alone, hold enough of its distinctive terms.
         """
         if is_injection(question):
             return Decision(False, "injection")
@@ -252,6 +256,8 @@ class Gate:
         limits = calibration.thresholds.get(evidence.language) or DEFAULT_CALIBRATION.thresholds["en"]
         if evidence.unknown_names:
             return Decision(False, "unknown name", evidence)
+        if evidence.names_in_passages:  # e.g. a Chinese question about an English guide's model
+            return Decision(True, "names in passages", evidence)
         if evidence.score >= limits.certain:
             return Decision(True, "certain", evidence)
         if evidence.absent > calibration.max_absent:

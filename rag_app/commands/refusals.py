@@ -2,7 +2,7 @@
 
 `--refusal-bank` adds questions any knowledge base must refuse: the built-in bank's held-back part
 (never used for calibration) and leave-one-guide-out questions (each guide's QA questions asked of a
-store holding the other guides only, so they are about a sibling product the store does not cover).
+store without it, nor the guides of its category: about a product the store does not cover).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.metadata import read_front_matter, read_sidecar, sidecar_path
 from rag_app.answer import Answer
 from rag_app.assistant import Assistant
 from rag_app.gate import load_bank
@@ -100,16 +101,20 @@ def leave_one_guide_out(
 ) -> Iterator[tuple[RefusalQuestion, Answer, Assistant]]:
     """Each guide's (id, question, source) asked of a fresh store of the other guides: all must be refused.
 
-    Nothing is yielded for a single guide (there are no others). With EMBEDDING_CACHE_DIR set, the other
-    guides' chunks are not embedded again.
+    Guides of the guide's category (its `category` tag: a sibling tent, another robot vacuum) are left
+    out with it, since they may answer its questions. Nothing is yielded when no other guide is left.
+    With EMBEDDING_CACHE_DIR set, the other guides' chunks are not embedded again.
     """
     files = discover([docs])
+    category = {f.source: _category(f.path) for f in files}
     by_guide: dict[str, list[tuple[str, str]]] = {}
     for qid, question, source in questions:
         by_guide.setdefault(source, []).append((qid, question))
     for guide, asked in by_guide.items():
-        others = [f for f in files if not _same_guide(guide, f.source)]
-        if not others or len(others) == len(files):
+        left_out = {f.source for f in files if _same_guide(guide, f.source)}
+        kinds = {category[s] for s in left_out} - {""}
+        others = [f for f in files if f.source not in left_out and category[f.source] not in kinds]
+        if not others or not left_out:
             continue
         with tempfile.TemporaryDirectory(prefix="rag-eval-logo-") as tmp:
             folder = Path(tmp) / "guides"
@@ -117,6 +122,8 @@ def leave_one_guide_out(
                 target = folder / file.source
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(file.path, target)
+                if sidecar_path(file.path).is_file():
+                    shutil.copyfile(sidecar_path(file.path), sidecar_path(target))
             assistant = Assistant(settings.model_copy(update={"rag_data_dir": Path(tmp) / "store"}))
             assistant.ingest([folder], progress=progress)
             for qid, question in asked:
@@ -129,6 +136,11 @@ def _same_guide(gold: str, source: str) -> bool:
     return source == gold or Path(source).name == Path(gold).name
 
 
+def _category(path: Path) -> str:
+    """The guide's category tag (sidecar, else front matter), casefolded; "" when it has none."""
+    return str((read_sidecar(path) or read_front_matter(path)).get("category", "")).strip().casefold()
+
+
 def gate_fields(assistant: Assistant, question: str, k: int,
                 filters: dict[str, Any] | None = None) -> dict[str, Any]:
     """Why the gate decided as it did: for the report line."""
@@ -138,6 +150,7 @@ def gate_fields(assistant: Assistant, question: str, k: int,
     return {"gate": {"reason": decision.reason}
             | ({"score": round(evidence.score, 4), "coverage": round(evidence.coverage, 3),
                 "absent": round(evidence.absent, 3), "names": evidence.names,
-                "unknown_names": evidence.unknown_names, "top_coverage": round(evidence.top_coverage, 3),
+                "unknown_names": evidence.unknown_names, "names_in_passages": evidence.names_in_passages,
+                "top_coverage": round(evidence.top_coverage, 3),
                 "threshold": assistant.gate.calibration.thresholds[evidence.language].threshold}
                if evidence else {})}
