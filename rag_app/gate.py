@@ -42,6 +42,11 @@ MIN_COVERAGE = 0.3  # IDF-weighted share of the question's terms the passages mu
 MIN_TOP_COVERAGE = 0.1  # ... and the best passage alone (terms gathered across guides are no answer)
 HELD_COVERAGE = 0.7  # the passages, and the best one alone, hold this much: answer from the floor up
 MAX_ABSENT = 0.7  # above this IDF-weighted share of terms the collection never mentions: refuse
+# Question words that guides, written as statements, rarely use: their absence says nothing.
+QUESTION_WORDS = frozenset([
+    "多少", "多久", "多长", "多大", "多重", "多高", "多远", "几", "几年", "几次",
+    "哪个", "哪种", "哪里", "哪儿", "是否", "能否", "怎么办", "怎么回事", "什么样",
+])
 SELF_CHECK_QUESTIONS = 30  # questions generated from the collection's own headings, to report
 
 BankKind = Literal["near-domain", "off-topic", "injection"]
@@ -231,7 +236,7 @@ class Gate:
             language=detect_language(question),
             score=max((float(p.metadata["score"]) for p in passages), default=0.0),
             coverage=self.keyword.coverage(question, ids),
-            absent=self.keyword.absent_share(question),
+            absent=self.keyword.absent_share(question, QUESTION_WORDS),
             names=len(names),
             unknown_names=sum(not self.keyword.mentions(name) for name in names),
             names_in_passages=bool(names) and all(self.keyword.coverage(name, ids) >= 1.0 for name in names),

@@ -93,13 +93,13 @@ class KeywordIndex:
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if self._vocab.get(t) in present) / total if total > 0 else 0.0
 
-    def absent_share(self, query: str) -> float:
-        """IDF-weighted share of the question's terms that no chunk of the collection holds.
+    def absent_share(self, query: str, ignore: frozenset[str] = frozenset()) -> float:
+        """IDF-weighted share of the question's terms (less `ignore`) that no chunk of the collection holds.
 
         Mostly absent terms mean a product, part or feature the guides never mention (a sibling
         product, another appliance), however close the question's vector lands.
         """
-        weights = self.term_weights(query)
+        weights = {t: w for t, w in self.term_weights(query).items() if t not in ignore}
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if self._frequency(t) == 0) / total if total > 0 else 0.0
 
