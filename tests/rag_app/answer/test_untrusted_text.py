@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_llm import FakeLLM
 from langchain_core.documents import Document
+from support.fake_llm import FakeLLM
 
 from rag_app.answer import Answerer, make_chat_model
 from rag_app.assistant import Assistant
