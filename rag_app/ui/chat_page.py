@@ -9,7 +9,7 @@ import streamlit as st
 
 from rag_app.answer import detect_language
 from rag_app.assistant import KnowledgeBaseInfo
-from rag_app.i18n import Lang, t
+from rag_app.ui.i18n import Lang, t
 from rag_app.ui.chat import AnswerStream, Turn, answer_markdown, guide_suggestion, history
 from rag_app.ui.citations import citation_label, cited_sources, escape_markdown, highlight
 from rag_app.ui.resources import load_assistant, load_feedback

@@ -7,7 +7,7 @@ import io
 import streamlit as st
 
 from rag_app.assistant import Assistant
-from rag_app.feedback import FeedbackStore
+from rag_app.ui.feedback import FeedbackStore
 from rag_app.settings import Settings
 
 

@@ -9,7 +9,7 @@ import pytest
 from langchain_core.documents import Document
 
 from rag_app.embeddings import GuideEmbeddings, make_embeddings
-from rag_app.eval import load_qa
+from rag_app.commands.eval import load_qa
 from rag_app.questions import DAY_S, QuestionGroups, QuestionLog
 from rag_app.settings import Settings
 
