@@ -23,6 +23,7 @@ class FileRecord:
     title: str = ""
     language: str = ""
     meta_hash: str = ""
+    ingested_at: float = 0.0  # epoch seconds of the last ingest that changed it (0: not recorded)
 
 
 def file_hash(path: Path) -> str:

@@ -240,6 +240,7 @@ class Ingestor:
         self.manifest.records[prepared.file.source] = FileRecord(
             prepared.digest, new_ids, str(prepared.file.path.resolve()), prepared.title, prepared.language,
             prepared.metadata.digest() if prepared.metadata else "",
+            time.time(),
         )
         known = set(old.chunk_ids) if old else set()
         report.chunks_added += sum(1 for i in new_ids if i not in known)

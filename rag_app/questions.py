@@ -29,6 +29,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 Outcome = Literal["refused", "disliked"]
+Embed = Callable[[list[str]], np.ndarray]  # texts -> query vectors, one row each
 OUTCOMES: tuple[Outcome, ...] = ("refused", "disliked")
 MAX_PASSAGES = 3
 MAX_EXAMPLES = 5
@@ -182,24 +183,20 @@ class QuestionLog:
         with self._transaction() as db:
             return int(db.execute("SELECT COUNT(*) FROM questions").fetchone()[0])
 
-    def vectors(self, entries: Sequence[LoggedQuestion], embed: Callable[[str], list[float]]) -> np.ndarray:
-        """Each entry's question vector, computed once and kept with the entry."""
+    def vectors(self, entries: Sequence[LoggedQuestion], embed: Embed) -> np.ndarray:
+        """Each entry's question vector, computed once (in one batch for the new ones) and kept with it."""
         if not entries:
             return np.zeros((0, 0), dtype=np.float32)
         with self._transaction() as db:
             stored = dict(db.execute(
                 f"SELECT id, vector FROM questions WHERE id IN ({','.join('?' * len(entries))})",
                 [e.id for e in entries]).fetchall())
-            result = []
-            for entry in entries:
-                blob = stored.get(entry.id)
-                if blob is None:
-                    vector = np.asarray(embed(entry.question), dtype=np.float32)
-                    db.execute("UPDATE questions SET vector = ? WHERE id = ?", (vector.tobytes(), entry.id))
-                else:
-                    vector = np.frombuffer(blob, dtype=np.float32)
-                result.append(vector)
-        return np.stack(result)
+            missing = [e for e in entries if stored.get(e.id) is None]
+            computed = np.asarray(embed([e.question for e in missing]), dtype=np.float32)
+            for entry, vector in zip(missing, computed, strict=True):
+                stored[entry.id] = vector.tobytes()
+                db.execute("UPDATE questions SET vector = ? WHERE id = ?", (stored[entry.id], entry.id))
+        return np.stack([np.frombuffer(stored[e.id], dtype=np.float32) for e in entries])
 
     def _purge(self, db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM questions WHERE asked < ?", (self.clock() - self.retention_s,))
@@ -248,7 +245,7 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
 class QuestionGroups:
     """The log's open entries grouped by meaning with one embedding model (its reference embedded once)."""
 
-    def __init__(self, log: QuestionLog, embed: Callable[[str], list[float]], threshold: float) -> None:
+    def __init__(self, log: QuestionLog, embed: Embed, threshold: float) -> None:
         self.log = log
         self.embed = embed
         self.threshold = threshold
@@ -257,5 +254,5 @@ class QuestionGroups:
     def __call__(self, outcome: Outcome | None = None, since: float | None = None) -> list[QuestionGroup]:
         entries = self.log.entries(outcome, since)
         if self._reference is None:
-            self._reference = np.array([self.embed(q) for q in REFERENCE_QUESTIONS], dtype=np.float32)
+            self._reference = np.asarray(self.embed(list(REFERENCE_QUESTIONS)), dtype=np.float32)
         return group_questions(entries, self.log.vectors(entries, self.embed), self._reference, self.threshold)

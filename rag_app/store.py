@@ -127,6 +127,13 @@ class GuideStore:
         metadatas = self.collection.get(include=["metadatas"])["metadatas"] or []
         return dict(sorted(Counter(str(m.get("source", "")) for m in metadatas).items()))
 
+    def chunks_of(self, source: str) -> list[StoredChunk]:
+        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
+        return [
+            StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
     def all_chunks(self) -> list[StoredChunk]:
         """Every chunk, for rebuilding derived indexes from the store (the source of truth)."""
         got = self.collection.get(include=["documents", "metadatas"])

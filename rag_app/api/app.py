@@ -16,7 +16,7 @@ import anyio
 import uvicorn
 from fastapi import FastAPI
 
-from rag_app.api import ask, chat, documents, health
+from rag_app.api import ask, chat, documents, health, questions
 from rag_app.api.context import RequestContextMiddleware, log_config
 from rag_app.api.errors import install_error_handlers
 from rag_app.api.limits import BodyLimitMiddleware
@@ -62,7 +62,7 @@ def create_app(settings: Settings, load_assistant: Callable[[Settings], Assistan
                     documents.upload_limit_message(settings.max_upload_bytes))
     app.add_middleware(BodyLimitMiddleware, limits={documents.PATH: upload_limit})
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, ask, chat, documents):
+    for module in (health, ask, chat, documents, questions):
         app.include_router(module.router)
     return app
 

@@ -22,6 +22,7 @@ from ingest.text import CITATION
 from rag_app.answer.prompts import NOTICE, QUOTE_LABEL
 from rag_app.assistant import Assistant
 from rag_app.commands.errors import user_errors
+from rag_app.embeddings import GuideEmbeddings
 from rag_app.settings import Settings
 
 TRIGRAM_CHUNK_CHARS = 1000
@@ -131,14 +132,18 @@ def _percentile(values: Iterable[float], q: float) -> float:
 
 
 def run_eval(
-    docs: Path, qa: Sequence[QAItem], k: int, settings: Settings, answers: bool, report: Path | None
+    docs: Path, qa: Sequence[QAItem], k: int, settings: Settings, answers: bool, report: Path | None,
+    embeddings: GuideEmbeddings | None = None,
 ) -> dict[str, Any]:
-    """Ingest docs into a throwaway store, ask every question, return the summary."""
+    """Ingest docs into a throwaway store, ask every question, return the summary.
+
+    `embeddings`: a model already loaded in this process (the staff console's), instead of a second copy.
+    """
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         eval_settings = settings.model_copy(
-            update={"rag_data_dir": Path(tmp), "chroma_host": None, "rag_collection": "eval"}
+            update={"rag_data_dir": Path(tmp), "chroma_host": None, "rag_collection": "eval", "question_log": False}
         )
-        assistant = Assistant(eval_settings)
+        assistant = Assistant(eval_settings, embeddings)
         ingest = assistant.ingest([docs], progress=sys.stderr.isatty())
         hits = reciprocal = recall = scoped_hits = scoped_reciprocal = 0.0
         answerable = scoped = clarify_right = 0

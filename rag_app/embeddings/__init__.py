@@ -76,6 +76,10 @@ class GuideEmbeddings(Embeddings):
         vector: list[float] = self._embed([text], "query")[0].tolist()
         return vector
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Many texts embedded as queries in one go (grouping questions by meaning), rows of norm 1."""
+        return self._embed(texts, "query") if texts else np.zeros((0, self.dimension), dtype=np.float32)
+
     def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
         if self.cache is None:
             return self.engine.embed(texts, kind)

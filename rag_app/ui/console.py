@@ -15,15 +15,15 @@ from typing import get_args
 import streamlit as st
 
 from ingest.loaders import SUPPORTED_SUFFIXES
-from rag_app.indexing import IngestReport
 from rag_app.assistant import Assistant, GuideInfo
 from rag_app.commands.eval import load_qa, run_eval
-from rag_app.ui.i18n import Lang, t
+from rag_app.indexing import IngestReport
 from rag_app.questions import Outcome, QuestionGroup
 from rag_app.settings import Settings
 from rag_app.ui.auth import Backoff, verify_password
 from rag_app.ui.chat import upload_outcome
 from rag_app.ui.citations import escape_markdown
+from rag_app.ui.i18n import Lang, t
 from rag_app.ui.resources import feedback_export, load_assistant, load_feedback
 
 SIGNED_IN = "staff_signed_in"

@@ -7,8 +7,8 @@ import io
 import streamlit as st
 
 from rag_app.assistant import Assistant
-from rag_app.ui.feedback import FeedbackStore
 from rag_app.settings import Settings
+from rag_app.ui.feedback import FeedbackStore
 
 
 @st.cache_resource(show_spinner="Loading the embedding model and the knowledge base…")

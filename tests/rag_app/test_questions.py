@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from rag_app.embeddings import GuideEmbeddings, make_embeddings
 from rag_app.commands.eval import load_qa
+from rag_app.embeddings import GuideEmbeddings, make_embeddings
 from rag_app.questions import DAY_S, QuestionGroups, QuestionLog
 from rag_app.settings import Settings
 
@@ -52,7 +52,7 @@ def test_paraphrases_are_one_group_and_other_questions_are_not(log: QuestionLog,
         clock.now += 60
         log.record(question, "refused", [passage("tent_zh.md", 0.7)], "zh")
 
-    groups = QuestionGroups(log, embeddings.embed_query, THRESHOLD)()
+    groups = QuestionGroups(log, embeddings.embed_queries, THRESHOLD)()
 
     rows = [sorted(g.examples) for g in groups]
     assert rows[0] == sorted(["怎么装车顶帐篷", "车顶帐篷安装步骤", "车顶帐篷怎么安装？"])  # most asked first
@@ -68,7 +68,7 @@ def test_paraphrases_are_one_group_and_other_questions_are_not(log: QuestionLog,
 @pytest.mark.slow
 def test_a_group_marked_done_leaves_the_list_and_comes_back_when_asked_again(
         log: QuestionLog, clock: Clock, embeddings: GuideEmbeddings) -> None:
-    groups = QuestionGroups(log, embeddings.embed_query, THRESHOLD)
+    groups = QuestionGroups(log, embeddings.embed_queries, THRESHOLD)
     log.record("怎么装车顶帐篷", "refused", [], "zh")
     log.record("车顶帐篷安装步骤", "refused", [], "zh")
     log.mark_done(groups()[0].ids)
@@ -116,7 +116,7 @@ def test_a_group_exports_as_eval_cases_the_eval_reads(log: QuestionLog, tmp_path
     log.record("怎么装车顶帐篷", "refused", [passage("tent_zh.md", 0.7)], "zh")
     log.record("怎么装车顶帐篷", "refused", [], "zh")
     log.record("车顶帐篷安装步骤", "disliked", [passage("tent_zh.md", 0.9)], "zh", answer_id="x")
-    group = QuestionGroups(log, embeddings.embed_query, THRESHOLD)()[0]
+    group = QuestionGroups(log, embeddings.embed_queries, THRESHOLD)()[0]
 
     cases = group.eval_cases()
     target = tmp_path / "qa.jsonl"

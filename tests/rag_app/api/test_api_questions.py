@@ -52,7 +52,7 @@ def test_an_admin_key_and_an_unscoped_key_manage_documents_and_read_questions(se
     documents = httpx.get(server.url + "/v1/documents", headers=bearer(key))
     assert documents.status_code == 200
     assert {d["source"] for d in documents.json()["documents"]} >= {"kettle_care_en.md", "bottle_care_zh.md"}
-    assert httpx.get(server.url + "/v1/questions", headers=bearer(key)).status_code == 200
+    assert httpx.get(server.url + "/v1/questions", headers=bearer(key), timeout=60).status_code == 200
 
 
 @pytest.mark.slow
@@ -69,7 +69,8 @@ def test_refused_questions_are_listed_grouped_by_meaning_without_keys_or_headers
     assert groups[0]["label"] in PARAPHRASES and groups[0]["last_asked"].startswith("20")
     assert [g["examples"] for g in groups[1:]] == [["How do I bake sourdough bread?"]]
 
-    future = httpx.get(server.url + "/v1/questions", params={"since": "2999-01-01"}, headers=bearer(ADMIN))
+    future = httpx.get(server.url + "/v1/questions", params={"since": "2999-01-01"}, headers=bearer(ADMIN),
+                       timeout=60)
     assert future.json() == []
     assert httpx.get(server.url + "/v1/questions", params={"outcome": "disliked"}, headers=bearer(ADMIN)).json() == []
     bad = httpx.get(server.url + "/v1/questions", params={"outcome": "angry"}, headers=bearer(ADMIN))
@@ -85,10 +86,10 @@ def test_with_logging_off_nothing_is_written(start_server: Callable[..., Server]
     assert ask(server, ALL, PARAPHRASES[0])["refused"] is True
 
     assert not (server.workdir / "data" / "questions.sqlite3").exists()
-    assert httpx.get(server.url + "/v1/questions", headers=bearer(ALL)).json() == []
+    assert httpx.get(server.url + "/v1/questions", headers=bearer(ALL), timeout=60).json() == []
 
 
 def test_without_keys_on_loopback_everything_stays_open(start_server: Callable[..., Server]) -> None:
     server = start_server()
-    assert httpx.get(server.url + "/v1/questions").status_code == 200
+    assert httpx.get(server.url + "/v1/questions", timeout=60).status_code == 200
     assert httpx.get(server.url + "/v1/documents").status_code == 200

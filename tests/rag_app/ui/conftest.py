@@ -1,9 +1,17 @@
-"""Fixtures for the chat page: a tiny real knowledge base in a tmp RAG_DATA_DIR, and the page over it."""
+"""Fixtures for the app: a tiny real knowledge base in a tmp RAG_DATA_DIR, the chat page over it, and a real
+`streamlit run` server for the browser tests."""
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +23,10 @@ from rag_app.settings import Settings
 
 APP = Path(__file__).resolve().parents[3] / "streamlit_app.py"
 APP_TIMEOUT_S = 120  # the first run loads the embedding model and jieba's dictionary
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+START_TIMEOUT_S = 60
 
 
 _MARK = re.compile(r"</?mark[^>]*>")
@@ -37,6 +49,8 @@ def rag_env(tmp_path: Path, small_guides: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("RAG_DATA_DIR", str(data_dir))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "CHROMA_HOST"):
         monkeypatch.setenv(name, "")
+    for name in ("STAFF_PASSWORD_HASH", "STAFF_EMAILS", "QUESTION_LOG", "RAG_EVAL_FILE", "RAG_EVAL_DOCS"):
+        monkeypatch.delenv(name, raising=False)
     report = Assistant(Settings(_env_file=None)).ingest([small_guides], progress=False)
     assert report.files_ingested == 2, report
     st.cache_resource.clear()  # the page builds its Assistant from this environment
@@ -50,3 +64,44 @@ def page(rag_env: Path) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S)
     app.session_state["lang"] = "zh"
     return app.run()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def streamlit_server(workdir: Path) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` in `workdir` with this process's environment; yields its URL once
+    /_stcore/health answers."""
+    port = free_port()
+    log_path = workdir / f"streamlit-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=workdir, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                assert process.poll() is None, log_path.read_text()
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, "streamlit did not start:\n" + log_path.read_text()
+                time.sleep(0.3)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
