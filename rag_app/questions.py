@@ -136,9 +136,7 @@ class QuestionLog:
         self.path = path
         self.retention_s = retention_days * DAY_S
         self.clock = clock
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._transaction() as db:
-            db.executescript(_SCHEMA)
+        self._created = False  # the file is made on first use: opening the log writes nothing
 
     def record(self, question: str, outcome: Outcome, passages: Sequence[Document], language: str,
                answer_id: str | None = None) -> None:
@@ -203,7 +201,12 @@ class QuestionLog:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if not self._created:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
+            if not self._created:
+                db.executescript(_SCHEMA)
+                self._created = True
             yield db
 
 
