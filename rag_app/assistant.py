@@ -323,8 +323,10 @@ class Assistant:
         }
 
     def record_dislike(self, question: str, answer: Answer, answer_id: str) -> None:
-        """A 👎 on an answer: logged with the passages it was drawn from (unless QUESTION_LOG is off)."""
-        if self.questions is not None:
+        """A 👎 on an answer: logged with the passages it was drawn from (unless QUESTION_LOG is off).
+
+        A 👎 on a refusal adds nothing: the refusal is in the log already."""
+        if self.questions is not None and not answer.refused:
             self.questions.record(question, "disliked", answer.sources, detect_language(question), answer_id)
 
     def forget_dislike(self, answer_id: str) -> None:

@@ -116,6 +116,16 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     assert sorted(c["question"] for c in cases) == ["怎么装车顶帐篷", "车顶帐篷安装步骤"]
     assert all(c["source"] is None for c in cases)
 
+    page.get_by_role("tab", name="质量").click()
+    quality = page.get_by_test_id("stTabPanel").nth(2)
+    expect(quality).to_contain_text("👎 1")  # the page has caught up with the 👎 before the export is built
+    export = quality.get_by_role("button", name="导出 👎 问题为评测集")
+    expect(export).to_be_enabled()
+    with page.expect_download(timeout=ANSWER_TIMEOUT_MS) as download:
+        export.click()
+    item = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert item["question"] == "How do I dry wet boots?" and item["source"] == "boots_en.md"
+
 
 def test_without_a_staff_credential_the_console_does_not_exist(rag_env: Path, tmp_path: Path, page: Page) -> None:
     with streamlit_server(tmp_path) as url:
