@@ -260,7 +260,7 @@ def group_panel(group: QuestionGroup, lang: Lang) -> None:
         lines = "".join(json.dumps(case, ensure_ascii=False) + "\n" for case in group.eval_cases())
         export.download_button(t("export_group", lang), lines.encode("utf-8"), file_name=f"unanswered-{key}.jsonl",
                                mime="application/jsonl", icon=":material/download:", key=f"export-{key}",
-                               width="stretch")
+                               on_click="ignore", width="stretch")
         done.button(t("mark_done", lang), icon=":material/done:", on_click=mark_done, args=(group.ids,),
                     key=f"done-{key}", width="stretch")
 
@@ -305,7 +305,8 @@ def quality_view(assistant: Assistant, lang: Lang) -> None:
     counts = load_feedback().counts()
     st.caption(t("feedback_counts", lang, **counts))
     st.download_button(t("export", lang), feedback_export, file_name="feedback_qa.jsonl", mime="application/jsonl",
-                       help=t("export_help", lang), disabled=not counts["down"], icon=":material/download:")
+                       help=t("export_help", lang), disabled=not counts["down"], icon=":material/download:",
+                       on_click="ignore")
 
 
 def _when(moment: datetime | None) -> str:

@@ -99,15 +99,15 @@ _LABELS: dict[str, dict[Lang, str]] = {
     "sections": {"zh": "章节", "en": "Sections"},
     "reingest": {"zh": "重新入库", "en": "Re-ingest"},
     "unanswered_help": {
-        "zh": "指南无法回答（被拒答）或被点 👎 的问题，按含义归组，提问最多的在前：这就是接下来要写的指南。",
-        "en": "Questions the guides could not answer (refused) or whose answer got a 👎, grouped by meaning, most "
-              "asked first: the guides to write next.",
+        "zh": "指南无法回答（拒答）或回答被评为没有帮助（👎）的问题，按含义归组，提问最多的在前：这就是接下来要写的指南。",
+        "en": "Questions the guides could not answer (refused) or whose answer was rated unhelpful (👎), grouped by "
+              "meaning, most asked first: the guides to write next.",
     },
     "log_off": {"zh": "问题记录已关闭（QUESTION_LOG=false）。", "en": "Question logging is off (QUESTION_LOG=false)."},
     "outcome": {"zh": "类型", "en": "Outcome"},
     "outcome_all": {"zh": "全部", "en": "All"},
     "outcome_refused": {"zh": "拒答", "en": "Refused"},
-    "outcome_disliked": {"zh": "👎", "en": "👎"},
+    "outcome_disliked": {"zh": ":material/thumb_down: 差评", "en": ":material/thumb_down: Disliked"},
     "none_unanswered": {"zh": "目前没有未回答的问题。", "en": "No unanswered questions at the moment."},
     "question": {"zh": "问题", "en": "Question"},
     "count": {"zh": "次数", "en": "Asked"},

@@ -89,7 +89,7 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("boots_en.md：已入库",
                                                                           timeout=ANSWER_TIMEOUT_MS)
 
-    page.get_by_test_id("stSidebarNav").get_by_text("问答").click()  # same session: still signed in
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="问答").click()  # same session: still signed in
     ask(page, "How do I dry wet boots?")
     expect(answer(page, 0)).to_contain_text("room temperature")
     expect(page.get_by_test_id("stExpander").first).to_contain_text("boots_en.md")
@@ -99,7 +99,7 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     ask(page, "车顶帐篷安装步骤")
     expect(answer(page, 2)).to_contain_text("无法回答")
 
-    page.get_by_test_id("stSidebarNav").get_by_text("管理后台").click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="管理后台").click()
     page.get_by_role("tab", name="未回答的问题").click()
     panel = page.get_by_test_id("stTabPanel").nth(1)  # hidden tabs are in the page too
     first = panel.get_by_test_id("stExpander").first
@@ -108,10 +108,12 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     expect(first).to_contain_text("怎么装车顶帐篷")
     expect(first).to_contain_text("车顶帐篷安装步骤")
     expect(panel).to_contain_text("How do I dry wet boots?")  # the 👎, a group of its own
+    export_group = first.get_by_test_id("stDownloadButton").locator("button")
+    expect(export_group).to_be_in_viewport()  # the expander has finished opening
     page.screenshot(path=SCREENSHOTS / "unanswered.png", full_page=True)
 
     with page.expect_download(timeout=ANSWER_TIMEOUT_MS) as download:
-        first.get_by_test_id("stDownloadButton").locator("button").click()
+        export_group.click()
     cases = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
     assert sorted(c["question"] for c in cases) == ["怎么装车顶帐篷", "车顶帐篷安装步骤"]
     assert all(c["source"] is None for c in cases)
