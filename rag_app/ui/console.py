@@ -168,7 +168,7 @@ def guide_actions(assistant: Assistant, guide: GuideInfo, lang: Lang) -> None:
         yes, no = st.columns(2)
         yes.button(t("remove_yes", lang), type="primary", on_click=remove_guide, args=(guide.source, lang))
         no.button(t("cancel", lang), on_click=ask_removal, args=(None,))
-    st.caption(t("sections", lang) + ": " + escape_markdown(" · ".join(guide.sections) or "—"))
+    st.caption(t("field", lang, label=t("sections", lang), value=escape_markdown(" · ".join(guide.sections) or "—")))
     for chunk in assistant.guide_chunks(guide.source):
         meta = chunk.metadata
         title = f"#{meta.get('chunk_index', '?')} {meta.get('section') or guide.source}"

@@ -73,8 +73,9 @@ _LABELS: dict[str, dict[Lang, str]] = {
         "en": "How many guide passages each answer is drawn from.",
     },
     "feedback": {"zh": "反馈", "en": "Feedback"},
-    "feedback_counts": {"zh": "👍 {up} · 👎 {down}", "en": "👍 {up} · 👎 {down}"},
-    "export": {"zh": "导出 👎 问题为评测集", "en": "Export 👎 as eval cases"},
+    "feedback_counts": {"zh": ":material/thumb_up: {up} · :material/thumb_down: {down}",
+                        "en": ":material/thumb_up: {up} · :material/thumb_down: {down}"},
+    "export": {"zh": "导出差评问题为评测用例", "en": "Export disliked answers as eval cases"},
     "export_help": {
         "zh": "每行一个 JSON（id, question, answer, source, section, page），answer 留空待人工补写。",
         "en": "One JSON per line (id, question, answer, source, section, page); answer left null for review.",
@@ -99,8 +100,8 @@ _LABELS: dict[str, dict[Lang, str]] = {
     "sections": {"zh": "章节", "en": "Sections"},
     "reingest": {"zh": "重新入库", "en": "Re-ingest"},
     "unanswered_help": {
-        "zh": "指南无法回答（拒答）或回答被评为没有帮助（👎）的问题，按含义归组，提问最多的在前：这就是接下来要写的指南。",
-        "en": "Questions the guides could not answer (refused) or whose answer was rated unhelpful (👎), grouped by "
+        "zh": "指南无法回答（拒答）或回答被评为没有帮助的问题，按含义归组，提问最多的在前：这就是接下来要写的指南。",
+        "en": "Questions the guides could not answer (refused) or whose answer was rated unhelpful, grouped by "
               "meaning, most asked first: the guides to write next.",
     },
     "log_off": {"zh": "问题记录已关闭（QUESTION_LOG=false）。", "en": "Question logging is off (QUESTION_LOG=false)."},

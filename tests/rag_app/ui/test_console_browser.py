@@ -88,6 +88,10 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(guide)
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("boots_en.md：已入库",
                                                                           timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_role("combobox").first.click()  # open a guide: its chunks as stored
+    page.get_by_role("option", name="tent_zh.md").click()
+    expect(page.get_by_test_id("stTabPanel").first.get_by_test_id("stExpander")).to_have_count(3)
+    page.screenshot(path=SCREENSHOTS / "console_guides.png", full_page=True)
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="问答").click()  # same session: still signed in
     ask(page, "How do I dry wet boots?")
@@ -109,7 +113,7 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     expect(first).to_contain_text("车顶帐篷安装步骤")
     expect(panel).to_contain_text("How do I dry wet boots?")  # the 👎, a group of its own
     export_group = first.get_by_test_id("stDownloadButton").locator("button")
-    expect(export_group).to_be_in_viewport()  # the expander has finished opening
+    expect(export_group).to_be_in_viewport(ratio=1)  # the expander has finished opening
     page.screenshot(path=SCREENSHOTS / "unanswered.png", full_page=True)
 
     with page.expect_download(timeout=ANSWER_TIMEOUT_MS) as download:
@@ -120,13 +124,13 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
 
     page.get_by_role("tab", name="质量").click()
     quality = page.get_by_test_id("stTabPanel").nth(2)
-    expect(quality).to_contain_text("👎 1")  # the page has caught up with the 👎 before the export is built
-    export = quality.get_by_role("button", name="导出 👎 问题为评测集")
-    expect(export).to_be_enabled()
+    export = quality.get_by_role("button", name="导出差评问题为评测用例")
+    expect(export).to_be_enabled()  # enabled once the page counts the 👎: its export then holds it
     with page.expect_download(timeout=ANSWER_TIMEOUT_MS) as download:
         export.click()
     item = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert item["question"] == "How do I dry wet boots?" and item["source"] == "boots_en.md"
+    page.screenshot(path=SCREENSHOTS / "console_quality.png", full_page=True)
 
 
 def test_without_a_staff_credential_the_console_does_not_exist(rag_env: Path, tmp_path: Path, page: Page) -> None:
