@@ -109,6 +109,18 @@ def test_thumbs_down_lands_in_sqlite_the_export_and_the_questions_log(page: AppT
     assert log.entries() == []
 
 
+def test_with_question_logging_off_no_question_is_stored(rag_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUESTION_LOG", "false")
+    page = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S).run()
+
+    ask(page, "How do I bake sourdough bread?")  # refused
+    ask(page, "How do I clean the burner?")
+    page.feedback[1].set_value(0).run()
+
+    assert not page.exception
+    assert not (rag_env / "questions.sqlite3").exists() and not (rag_env / "feedback.sqlite3").exists()
+
+
 def test_the_chat_shows_nothing_that_changes_or_reveals_the_knowledge_base(page: AppTest, rag_env: Path) -> None:
     ask(page, "How do I bake sourdough bread?")
 
