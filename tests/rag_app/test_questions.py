@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from langchain_core.documents import Document
+from support.clock import FakeClock
 
 from rag_app.commands.eval import load_qa
 from rag_app.embeddings import GuideEmbeddings, make_embeddings
@@ -16,13 +17,6 @@ from rag_app.settings import Settings
 THRESHOLD = Settings(_env_file=None).question_group_similarity
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 @pytest.fixture(scope="module")
 def embeddings() -> GuideEmbeddings:
@@ -30,12 +24,12 @@ def embeddings() -> GuideEmbeddings:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(1_800_000_000.0)
 
 
 @pytest.fixture
-def log(tmp_path: Path, clock: Clock) -> QuestionLog:
+def log(tmp_path: Path, clock: FakeClock) -> QuestionLog:
     return QuestionLog(tmp_path / "questions.sqlite3", retention_days=90, clock=clock)
 
 
@@ -44,7 +38,7 @@ def passage(source: str, score: float) -> Document:
 
 
 @pytest.mark.slow
-def test_paraphrases_are_one_group_and_other_questions_are_not(log: QuestionLog, clock: Clock,
+def test_paraphrases_are_one_group_and_other_questions_are_not(log: QuestionLog, clock: FakeClock,
                                                                embeddings: GuideEmbeddings) -> None:
     asked = ["冰箱不冷了", "怎么装车顶帐篷", "车顶帐篷能承重多少", "洗衣机显示E21是什么意思？", "车顶帐篷安装步骤",
              "How do I bake sourdough bread?", "车顶帐篷怎么安装？", "冰箱不制冷怎么办"]
@@ -67,7 +61,7 @@ def test_paraphrases_are_one_group_and_other_questions_are_not(log: QuestionLog,
 
 @pytest.mark.slow
 def test_a_group_marked_done_leaves_the_list_and_comes_back_when_asked_again(
-        log: QuestionLog, clock: Clock, embeddings: GuideEmbeddings) -> None:
+        log: QuestionLog, clock: FakeClock, embeddings: GuideEmbeddings) -> None:
     groups = QuestionGroups(log, embeddings.embed_queries, THRESHOLD)
     log.record("怎么装车顶帐篷", "refused", [], "zh")
     log.record("车顶帐篷安装步骤", "refused", [], "zh")
@@ -79,7 +73,7 @@ def test_a_group_marked_done_leaves_the_list_and_comes_back_when_asked_again(
     assert [g.examples for g in groups()] == [["车顶帐篷怎么安装？"]]
 
 
-def test_entries_older_than_the_retention_period_are_deleted(log: QuestionLog, clock: Clock) -> None:
+def test_entries_older_than_the_retention_period_are_deleted(log: QuestionLog, clock: FakeClock) -> None:
     log.record("old question", "refused", [], "en")
     clock.now += 89 * DAY_S
     log.record("newer question", "disliked", [], "en", answer_id="a1")
@@ -90,7 +84,7 @@ def test_entries_older_than_the_retention_period_are_deleted(log: QuestionLog, c
     assert log.count() == 1
 
 
-def test_filters_by_outcome_and_time(log: QuestionLog, clock: Clock) -> None:
+def test_filters_by_outcome_and_time(log: QuestionLog, clock: FakeClock) -> None:
     log.record("refused early", "refused", [], "en")
     clock.now += 100
     log.record("disliked later", "disliked", [passage("stove_en.md", 0.9)], "en", answer_id="a1")

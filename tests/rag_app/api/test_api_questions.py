@@ -76,7 +76,7 @@ def test_refused_questions_are_listed_grouped_by_meaning_without_keys_or_headers
     bad = httpx.get(server.url + "/v1/questions", params={"outcome": "angry"}, headers=bearer(ADMIN))
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
 
-    stored = (server.workdir / "data" / "questions.sqlite3").read_bytes()
+    stored = (server.log_path.parent / "data" / "questions.sqlite3").read_bytes()
     for secret in (BOT, ADMIN, ALL, SECRET_VALUE, SECRET_HEADER, "Bearer"):
         assert secret.encode() not in stored
 
@@ -85,7 +85,7 @@ def test_with_logging_off_nothing_is_written(start_server: Callable[..., Server]
     server = start_server(keys=(ALL,), QUESTION_LOG="false")
     assert ask(server, ALL, PARAPHRASES[0])["refused"] is True
 
-    assert not (server.workdir / "data" / "questions.sqlite3").exists()
+    assert not (server.log_path.parent / "data" / "questions.sqlite3").exists()
     assert httpx.get(server.url + "/v1/questions", headers=bearer(ALL), timeout=60).json() == []
 
 

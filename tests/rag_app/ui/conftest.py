@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +13,8 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from support.net import free_port
+from support.process import ServerProcess
 
 from rag_app.assistant import Assistant
 from rag_app.settings import Settings
@@ -66,42 +64,15 @@ def page(rag_env: Path) -> AppTest:
     return app.run()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @contextmanager
 def streamlit_server(workdir: Path) -> Iterator[str]:
     """`streamlit run streamlit_app.py` in `workdir` with this process's environment; yields its URL once
     /_stcore/health answers."""
     port = free_port()
-    log_path = workdir / f"streamlit-{port}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=workdir, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
-        )
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    with ServerProcess(command, workdir, os.environ.copy(), log_name=f"streamlit-{port}.log") as server:
         url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                assert process.poll() is None, log_path.read_text()
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "streamlit did not start:\n" + log_path.read_text()
-                time.sleep(0.3)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        server.wait_http(f"{url}/_stcore/health", START_TIMEOUT_S)
+        yield url

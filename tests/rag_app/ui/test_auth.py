@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support.clock import FakeClock
 
 from rag_app.ui.auth import FREE_FAILURES, Backoff, hash_password, verify_password
 
@@ -20,16 +21,9 @@ def test_a_setting_that_is_not_a_hash_is_reported() -> None:
         verify_password("secret", "secret")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 def test_failures_after_the_free_ones_make_the_session_wait_longer_each_time() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     backoff = Backoff(clock)
     for _ in range(FREE_FAILURES):
         backoff.failed()
