@@ -53,7 +53,8 @@ def create_app(settings: Settings, load_assistant: Callable[[Settings], Assistan
         title="rag-app",
         summary="Cited answers from maintenance and care guides (Chinese and English).",
         description="Send `Authorization: Bearer <key>` with one of RAG_API_KEYS (none needed on loopback "
-        "without keys). Errors are `{\"error\": {\"code\", \"message\"}}`.",
+        "without keys). A key scoped `ask` may ask and chat; documents and questions need `admin` (403 "
+        "otherwise). Errors are `{\"error\": {\"code\", \"message\"}}`.",
         version="0.1.0",
         lifespan=lifespan,
     )
