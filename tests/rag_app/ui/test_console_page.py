@@ -151,3 +151,16 @@ def test_quality_shows_the_gate_and_runs_the_eval(rag_env: Path, small_guides: P
 
     metrics = {m.label: m.value for m in page.tabs[2].metric}
     assert metrics["hit@k"] == "1.0" and metrics["refusal_accuracy"] == "1.0"
+
+
+def test_an_action_from_a_session_signed_out_meanwhile_does_not_run(console: AppTest) -> None:
+    sign_in(console)
+    console.selectbox[0].select("stove_en.md").run()
+    next(b for b in console.button if b.label == "Remove").click().run()
+    confirm = next(b for b in console.button if b.label == "Yes, remove")
+
+    console.session_state["staff_signed_in"] = False  # e.g. signed out in another tab of the session
+    confirm.click().run()
+
+    assert console.title[0].value == "Staff console: sign in" and not console.tabs
+    assert "stove_en.md" in Assistant(Settings()).store.sources()
