@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from playwright.sync_api import expect, sync_playwright
+from support.ui import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 ANSWER_TIMEOUT_MS = 120_000  # the first question loads the embedding model
 

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import APP, APP_TIMEOUT_S, plain
 from streamlit.testing.v1 import AppTest
 from support.fake_llm import FakeLLM, Fault
+from support.ui import APP, APP_TIMEOUT_S, plain
 
 from rag_app.questions import QuestionLog
 from rag_app.ui.feedback import FeedbackStore

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from playwright.sync_api import Page, expect, sync_playwright
+from support.ui import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 from rag_app.ui.auth import hash_password
 

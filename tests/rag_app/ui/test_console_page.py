@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import APP_TIMEOUT_S, plain
 from streamlit.testing.v1 import AppTest
+from support.ui import APP_TIMEOUT_S, plain
 
 from rag_app.assistant import Assistant
 from rag_app.settings import Settings
