@@ -146,7 +146,7 @@ def run_eval(
         assistant = Assistant(eval_settings, embeddings)
         ingest = assistant.ingest([docs], progress=sys.stderr.isatty())
         hits = reciprocal = recall = scoped_hits = scoped_reciprocal = 0.0
-        answerable = scoped = clarify_right = 0
+        answerable = scoped = clarify_right = context_chars = 0
         latencies: list[float] = []
         refusals_right = wrong_refusals = missed_refusals = 0
         lines = []
@@ -155,6 +155,7 @@ def run_eval(
             started = time.perf_counter()
             passages = assistant.retrieve(item.question, k, item.filters)
             latencies.append((time.perf_counter() - started) * 1000)
+            context_chars += sum(len(p.page_content) for p in passages)
             line: dict[str, Any] = {
                 "id": item.id,
                 "question": item.question,
@@ -200,6 +201,7 @@ def run_eval(
         "hit@k": round(hits / answerable, 4) if answerable else 0.0,
         "mrr": round(reciprocal / answerable, 4) if answerable else 0.0,
         "answer_recall@k": round(recall / with_answer, 4) if with_answer else 0.0,
+        "context_chars": round(context_chars / len(qa), 1) if qa else 0.0,
         "p50_ms": _percentile(latencies, 50),
         "p95_ms": _percentile(latencies, 95),
         "ingest_chunks_per_s": round(ingest.chunks_added / ingest.seconds, 2) if ingest.seconds else 0.0,
