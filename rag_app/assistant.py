@@ -355,6 +355,7 @@ class Assistant:
             overlap_tokens=self.settings.chunk_overlap_tokens,
             batch_size=self.settings.embedding_batch_size,
             product=product,
+            match_tokens=self.settings.chunk_match_tokens,
         )
 
     def _open_store(self) -> GuideStore:

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # Chunking, counted in the embedding model's tokens
     chunk_max_tokens: int = Field(320, ge=32)
     chunk_overlap_tokens: int = Field(48, ge=0)
+    # Chunks longer than this are matched as smaller parts, each handing on the whole chunk (0: off)
+    chunk_match_tokens: int = Field(128, ge=0)
 
     # Retrieval
     retrieval_k: int = Field(5, ge=1, le=50)
@@ -59,6 +61,11 @@ class Settings(BaseSettings):
     relevance_confident: float = 0.90
     relevance_min_coverage: float = Field(0.3, ge=0.0, le=1.0)
     reranker_model: str | None = None
+    # A reranking server (TEI /rerank, or /v1/rerank of vLLM, Xinference, Jina, Cohere); RERANKER_MODEL
+    # is then the model name sent to it
+    reranker_url: str | None = None
+    reranker_api_key: str | None = None
+    reranker_timeout_s: float = Field(10.0, gt=0)
 
     # LLM (unset key, url or model: extractive mode)
     openai_api_key: str | None = None
@@ -94,8 +101,9 @@ class Settings(BaseSettings):
     rag_eval_docs: Path | None = None
 
     @field_validator("chroma_host", "openai_api_key", "openai_base_url", "llm_model", "rag_api_keys",
-                     "reranker_model", "embedding_base_url", "embedding_api_key", "embedding_cache_dir",
-                     "staff_password_hash", "staff_emails", "rag_eval_file", "rag_eval_docs", mode="before")
+                     "reranker_model", "reranker_url", "reranker_api_key", "embedding_base_url",
+                     "embedding_api_key", "embedding_cache_dir", "staff_password_hash", "staff_emails",
+                     "rag_eval_file", "rag_eval_docs", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

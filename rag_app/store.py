@@ -18,6 +18,8 @@ from rag_app.embeddings import GuideEmbeddings
 from rag_app.settings import Settings
 
 FINGERPRINT_KEY = "embedding_fingerprint"
+# Metadata of a chunk matched on but not handed on: the larger passage it belongs to (see chunk_document).
+PASSAGE_KEY = "passage"
 
 
 class StoreError(Exception):
