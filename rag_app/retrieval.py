@@ -112,8 +112,8 @@ def _shingles(text: str) -> set[str]:
 
 
 def _repeats(shingles: set[str], taken: list[set[str]]) -> bool:
-    """Whether a text mostly repeats one already taken (or that one mostly repeats it)."""
-    return any(len(shingles & other) >= NEAR_DUPLICATE * min(len(shingles), len(other)) for other in taken)
+    """Whether a text mostly repeats one already taken (a longer text that holds it adds something)."""
+    return any(len(shingles & other) >= NEAR_DUPLICATE * len(shingles) for other in taken)
 
 
 def rrf(rankings: list[tuple[list[str], float]], rrf_k: int) -> dict[str, float]:

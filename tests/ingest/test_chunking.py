@@ -239,3 +239,18 @@ def test_the_real_e5_tokenizer_never_sees_a_chunk_over_its_window() -> None:
     sizes = [e5_tokens(c.text) for c in chunks]
     assert max(sizes) <= 512
     assert sum(sizes) / len(sizes) > 150  # chunks are packed, not one block each
+
+
+def test_a_long_chunk_is_matched_in_small_parts_that_each_hand_on_the_whole_chunk() -> None:
+    steps = [(S, f"{i}. Rinse filter part {i} under warm running water and let it dry.") for i in range(1, 9)]
+    document = doc((H, "Filter", 1), (P, "Short intro."), (H, "Cleaning", 2), *steps)
+    chunks = chunk_document(document, count_tokens, 200, 10, match_tokens=40)
+    intro, *parts = chunks
+    assert intro.text == "Short intro." and intro.passage == ""  # small enough: matched and handed on as is
+    whole = "\n".join(text for _, text in steps)
+    assert len(parts) > 2 and all(p.passage == whole for p in parts)
+    assert all(count_tokens(p.text) <= 40 and p.text in whole for p in parts)
+    assert all(text in "\n".join(p.text for p in parts) for _, text in steps)  # every step is matched somewhere
+    assert [c.chunk_index for c in chunks] == list(range(len(chunks)))
+    assert chunk_document(document, count_tokens, 200, 10) == [
+        Chunk("guide.md", "Short intro.", "Filter", None, 0), Chunk("guide.md", whole, "Filter > Cleaning", None, 1)]
