@@ -185,15 +185,15 @@ class HybridRetriever(BaseRetriever):
         self, ranked: list[str], chunks: dict[str, tuple[StoredChunk, float]], query_vector: np.ndarray,
         wanted: int,
     ) -> list[str]:
-        """The first `wanted` ids in fused order whose passages are not (near) repeats of earlier ones.
+        """The first `wanted` ids in fused order whose passages do not mostly repeat earlier ones.
 
-        Chunks missing from the dense results are fetched as they are reached, a slice at a time,
-        so the work per question depends on the candidates, not on the size of the store.
+        Chunks missing from the dense results are fetched in at most two calls (the first `wanted`,
+        then the rest when repeats were skipped), so the work per question depends on the number of
+        candidates, not on the size of the store.
         """
         taken: list[str] = []
         shingles: list[set[str]] = []
-        for start in range(0, len(ranked), wanted):
-            window = ranked[start : start + wanted]
+        for window in (ranked[:wanted], ranked[wanted:]):
             missing = [i for i in window if i not in chunks]
             if missing:
                 chunks.update(self._fetch_with_similarity(missing, query_vector))
