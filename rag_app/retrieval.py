@@ -59,8 +59,8 @@ class Reranker:
 class HttpReranker:
     """A reranking server: text-embeddings-inference's `/rerank`, or the Jina/Cohere `/v1/rerank` that
     vLLM, Xinference and hosted APIs serve. The request carries the texts under both names those
-    servers read (`texts`, `documents`); the reply may be TEI's list of {index, score} or
-    {"results": [{index, relevance_score}]}."""
+    servers read (`texts`, `documents`) and asks TEI to truncate rather than refuse long passages;
+    the reply may be TEI's list of {index, score} or {"results": [{index, relevance_score}]}."""
 
     def __init__(self, url: str, model: str | None = None, api_key: str | None = None,
                  timeout_s: float = 10.0) -> None:
@@ -74,7 +74,7 @@ class HttpReranker:
         self.scores("ping", ["ping"])
 
     def scores(self, query: str, texts: list[str]) -> list[float]:
-        body: dict[str, Any] = {"query": query, "texts": texts, "documents": texts,
+        body: dict[str, Any] = {"query": query, "texts": texts, "documents": texts, "truncate": True,
                                 "return_text": False, "return_documents": False}
         if self.model:
             body["model"] = self.model
