@@ -25,6 +25,7 @@ from rag_app.store import PASSAGE_KEY, GuideStore, StoredChunk
 logger = logging.getLogger(__name__)
 
 RERANK_DEPTH = 20  # fused passages a reranker sees
+LOOK_FURTHER = 4  # how far down the fused list distinct passages are sought, in multiples of those wanted
 SHINGLE_CHARS = 5
 # A passage whose character shingles are this much inside one already taken adds nothing: manuals
 # repeat paragraphs across sections, and the small chunks of one passage all hand on that passage.
@@ -188,12 +189,12 @@ class HybridRetriever(BaseRetriever):
         """The first `wanted` ids in fused order whose passages do not mostly repeat earlier ones.
 
         Chunks missing from the dense results are fetched in at most two calls (the first `wanted`,
-        then the rest when repeats were skipped), so the work per question depends on the number of
-        candidates, not on the size of the store.
+        then up to three times as many when repeats were skipped), so the work per question depends on
+        `wanted`, not on the size of the store.
         """
         taken: list[str] = []
         shingles: list[set[str]] = []
-        for window in (ranked[:wanted], ranked[wanted:]):
+        for window in (ranked[:wanted], ranked[wanted : wanted * LOOK_FURTHER]):
             missing = [i for i in window if i not in chunks]
             if missing:
                 chunks.update(self._fetch_with_similarity(missing, query_vector))
