@@ -195,9 +195,7 @@ class HybridRetriever(BaseRetriever):
         taken: list[str] = []
         shingles: list[set[str]] = []
         for window in (ranked[:wanted], ranked[wanted : wanted * LOOK_FURTHER]):
-            missing = [i for i in window if i not in chunks]
-            if missing:
-                chunks.update(self._fetch_with_similarity(missing, query_vector))
+            self._fetch_missing(window, chunks, query_vector)
             for chunk_id in window:
                 if chunk_id not in chunks:
                     continue
