@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 RERANK_DEPTH = 20  # fused passages a reranker sees
 LOOK_FURTHER = 4  # how far down the fused list distinct passages are sought, in multiples of those wanted
 SHINGLE_CHARS = 5
-# A passage whose character shingles are this much inside one already taken adds nothing: manuals
-# repeat paragraphs across sections, and the small chunks of one passage all hand on that passage.
+# A passage whose character shingles are this much inside one already taken from its guide adds nothing:
+# manuals repeat paragraphs across sections, and the small chunks of one passage all hand on that passage.
 NEAR_DUPLICATE = 0.8
 
 
@@ -186,24 +186,26 @@ class HybridRetriever(BaseRetriever):
         self, ranked: list[str], chunks: dict[str, tuple[StoredChunk, float]], query_vector: np.ndarray,
         wanted: int,
     ) -> list[str]:
-        """The first `wanted` ids in fused order whose passages do not mostly repeat earlier ones.
+        """The first `wanted` ids in fused order whose passages do not mostly repeat earlier ones of
+        their guide (a manual repeats paragraphs; two products' manuals that share one both count).
 
         Chunks missing from the dense results are fetched in at most two calls (the first `wanted`,
         then up to three times as many when repeats were skipped), so the work per question depends on
         `wanted`, not on the size of the store.
         """
         taken: list[str] = []
-        shingles: list[set[str]] = []
+        shingles: dict[str, list[set[str]]] = {}  # per guide: sibling products' guides share paragraphs
         for window in (ranked[:wanted], ranked[wanted : wanted * LOOK_FURTHER]):
             self._fetch_missing(window, chunks, query_vector)
             for chunk_id in window:
                 if chunk_id not in chunks:
                     continue
-                own = _shingles(_passage(chunks[chunk_id][0]))
-                if _repeats(own, shingles):
+                chunk = chunks[chunk_id][0]
+                own, guide = _shingles(_passage(chunk)), shingles.setdefault(str(chunk.metadata.get("source")), [])
+                if _repeats(own, guide):
                     continue
                 taken.append(chunk_id)
-                shingles.append(own)
+                guide.append(own)
                 if len(taken) == wanted:
                     return taken
         return taken
