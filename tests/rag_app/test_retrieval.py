@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from fake_reranker import FakeReranker
 from sentence_transformers import CrossEncoder
+from support.fake_reranker import FakeReranker
 from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
 from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
 
