@@ -15,6 +15,8 @@ from ingest.clean import MAX_HEADING_CHARS, is_callout_label, is_page_number_lin
 from ingest.document import Block, BlockKind, Chunk, ParsedDocument
 from ingest.text import CLAUSE_BOUNDARY, SENTENCE_BOUNDARY, WORD_BOUNDARY
 
+# Raise when a change makes the same file chunk differently: ingest then re-chunks unchanged files.
+CHUNKER_VERSION = 2
 TINY_FRACTION = 5  # a trailing chunk under max_tokens / TINY_FRACTION joins the one before it
 
 _PROBE = "the"
@@ -65,20 +67,45 @@ class _Draft:
 
 
 def chunk_document(
-    doc: ParsedDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
+    doc: ParsedDocument,
+    count_tokens: TokenCounter,
+    max_tokens: int,
+    overlap_tokens: int,
+    match_tokens: int = 0,
 ) -> list[Chunk]:
     """Chunks of `doc` in document order, each at most max_tokens by `count_tokens`. The text
-    excludes the section path (the caller prefixes it for embedding)."""
+    excludes the section path (the caller prefixes it for embedding).
+
+    With `match_tokens` (below max_tokens), a chunk longer than that is stored as smaller chunks
+    to match on, each carrying the whole chunk as its `passage`: a small embedding model places a
+    short text far more precisely than a long one, while a reader needs the step list or paragraph
+    around the matched sentences. The small chunks overlap by overlap_tokens, at most half their size.
+    """
     if not 0 <= overlap_tokens < max_tokens:
         raise ValueError(f"need 0 <= overlap_tokens < max_tokens, got {overlap_tokens} and {max_tokens}")
     sizer = _Sizer(count_tokens, max_tokens)
+    matcher = _Sizer(count_tokens, match_tokens) if 0 < match_tokens < max_tokens else None
     chunks: list[Chunk] = []
     for section, blocks in _sections(doc.blocks):
         drafts = _pack(_units(blocks, sizer), sizer, overlap_tokens)
         for draft in drafts:
             for pieces in sizer.enforce(draft.pieces):
-                chunks.append(Chunk(doc.source, _join(pieces), section, pieces[0].page, len(chunks)))
+                passage = _join(pieces)
+                parts = _match_parts(pieces, matcher, overlap_tokens) if matcher else [pieces]
+                for part in parts:
+                    text = passage if len(parts) == 1 else _join(part)
+                    chunks.append(Chunk(doc.source, text, section, part[0].page, len(chunks),
+                                        passage=passage if text != passage else ""))
     return chunks
+
+
+def _match_parts(pieces: list[_Piece], matcher: _Sizer, overlap_tokens: int) -> list[list[_Piece]]:
+    """One chunk's pieces regrouped into overlapping parts of at most the matcher's size."""
+    if sum(piece.tokens for piece in pieces) <= matcher.budget:
+        return [pieces]
+    overlap = min(overlap_tokens, matcher.max_tokens // 2)
+    drafts = _pack([_Unit([piece]) for piece in pieces], matcher, overlap)
+    return [part for draft in drafts for part in matcher.enforce(draft.pieces)]
 
 
 class _Sizer:

@@ -43,6 +43,7 @@ class Chunk:
     section: str = ""  # heading path "Title > Subtitle > Sub-subtitle"; "" when no headings
     page: int | None = None  # 1-based page where the chunk starts, PDFs only
     chunk_index: int = 0
+    passage: str = ""  # the larger unit handed on when this (smaller) chunk matches; "": the chunk itself
 
 
 SECTION_PREFIX_CHARS = 200

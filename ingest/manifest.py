@@ -23,6 +23,8 @@ class FileRecord:
     title: str = ""
     language: str = ""
     meta_hash: str = ""
+    ingested_at: float = 0.0  # epoch seconds of the last ingest that changed it (0: not recorded)
+    chunking: str = ""  # how it was chunked (chunker version and sizes): another way re-chunks it
 
 
 def file_hash(path: Path) -> str:

@@ -88,10 +88,16 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 _ANY_WORD = re.compile(r"\w+|[^\w\s]")
 
 ENGLISH_STOP_WORDS = frozenset(
-    ["a", "about", "above", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "my", "i'm", "it's", "don't", "can't", "should"]
+    """a about above after again all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he
+    her here hers him his how i if in into is it its itself just me more most my no nor not now of off
+    on once only or other our ours out over own same she should so some such than that the their theirs
+    them then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours my i'm it's don't can't should""".split()  # noqa: SIM905 (a word list reads better as text)
 )
 CHINESE_STOP_WORDS = frozenset(
-    ["的", "了", "是", "在", "和", "与", "或", "及", "就", "都", "也", "而", "我", "你", "他", "她", "它", "我们", "你们", "他们", "这", "那", "这个", "那个", "吗", "呢", "吧", "啊", "呀", "么", "怎么", "怎样", "如何", "什么", "为什么", "哪", "哪些", "能", "会", "可以", "要", "应该", "需要", "有", "没有", "一个", "上", "中", "下", "对", "把", "被", "让", "给", "请", "时", "后", "前", "还", "又", "再", "很", "太", "多", "少", "个", "之", "其", "该", "于", "以", "为", "从", "到", "等", "，", "。", "？", "！", "；", "：", "、"]
+    """的 了 是 在 和 与 或 及 就 都 也 而 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 吗 呢 吧 啊 呀 么 怎么 怎样 如何 什么 为什么 哪 哪些 能 会 可以 要 应该 需要
+    有 没有 一个 上 中 下 对 把 被 让 给 请 时 后 前 还 又 再 很 太 多 少 个 之 其 该 于 以 为 从 到 等 ， 。 ？ ！ ； ： 、""".split()  # noqa: SIM905
 )
 
 

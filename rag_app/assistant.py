@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,10 @@ from rag_app.products import (
     products_in_history,
     products_to_ask,
 )
+from rag_app.questions import Outcome, QuestionGroup, QuestionGroups, QuestionLog
 from rag_app.retrieval import HybridRetriever, make_retriever
 from rag_app.settings import Settings
-from rag_app.store import GuideStore, drop_collection, make_client
+from rag_app.store import GuideStore, StoredChunk, drop_collection, make_client
 
 _UNSAFE_NAME = re.compile(rf"[^\w.\-{HAN_RANGES}]+")
 
@@ -58,6 +60,17 @@ class KnowledgeBaseInfo:
     store: str
 
 
+@dataclass(frozen=True)
+class GuideInfo:
+    """One guide as the staff console lists it."""
+
+    source: str
+    chunks: int
+    language: str
+    ingested_at: datetime | None  # None for guides ingested before the time was recorded
+    sections: list[str]  # heading paths in document order
+
+
 class Assistant:
     """Ingest, retrieve, answer: the same core behind every shell."""
 
@@ -74,6 +87,11 @@ class Assistant:
         self.retriever.gate = self.gate
         self.answerer = Answerer(settings, make_chat_model(settings))
         self._catalog_cache: tuple[int | None, Catalog] | None = None
+        # Refused and 👎 questions for the guide writers; None when QUESTION_LOG is off
+        self.questions = (QuestionLog(settings.rag_data_dir / "questions.sqlite3", settings.question_retention_days)
+                          if settings.question_log else None)
+        self._question_groups = None if self.questions is None else QuestionGroups(
+            self.questions, self.embeddings.embed_queries, settings.question_group_similarity)
 
     # Knowledge base
 
@@ -130,6 +148,37 @@ class Assistant:
         if upload.is_file():
             upload.unlink()
         return removed
+
+    def reingest(self, source: str) -> IngestReport:
+        """Read a guide's file again and rebuild its chunks even if the file is unchanged (after a change
+        of chunking or loaders). FileNotFoundError when the file it was ingested from is gone."""
+        record = self.manifest.records.get(source)
+        path = Path(record.path) if record is not None and record.path else None
+        if record is None or path is None or not path.is_file():
+            raise FileNotFoundError(f"{source}: the file it was ingested from ({path or 'unknown'}) is gone; "
+                                    "upload it again")
+        record.file_hash = ""  # counts as changed; its chunks are replaced once the new ones are written
+        return self._ingestor().run([SourceFile(path, source)], progress=False)
+
+    def guides(self) -> list[GuideInfo]:
+        """Every guide with its chunk count, language, ingest time and sections, by name."""
+        by_source: dict[str, list[dict[str, Any]]] = {}
+        for metadata in self.store.metadatas():
+            by_source.setdefault(str(metadata.get("source", "")), []).append(metadata)
+        guides = []
+        for source, chunks in sorted(by_source.items()):
+            chunks.sort(key=lambda m: int(str(m.get("chunk_index", 0))))
+            sections = list(dict.fromkeys(str(m.get("section") or "") for m in chunks if m.get("section")))
+            record = self.manifest.records.get(source)
+            ingested = record.ingested_at if record is not None else 0.0
+            # Headings say which language a guide is in; a guide without any is judged by its name
+            guides.append(GuideInfo(source, len(chunks), detect_language(" ".join(sections) or source),
+                                    datetime.fromtimestamp(ingested, UTC) if ingested else None, sections))
+        return guides
+
+    def guide_chunks(self, source: str) -> list[StoredChunk]:
+        """A guide's chunks as stored, in document order."""
+        return sorted(self.store.chunks_of(source), key=lambda c: int(str(c.metadata.get("chunk_index", 0))))
 
     def rebuild(self) -> None:
         """Drop the collection, manifest and keyword index: the start of `--rebuild`."""
@@ -261,14 +310,15 @@ class Assistant:
             note = product_note(fits, language) if fits else ""
             if note:
                 yield note + "\n\n"
-            for item in self.answerer.stream(standalone, relevant, list(history)):
+            for item in self._log_refusal(standalone, passages,
+                                          self.answerer.stream(standalone, relevant, list(history))):
                 if isinstance(item, Answer) and not item.refused:
                     item.product = product
                     if note:
                         item.text = f"{note}\n\n{item.text}"
                 yield item
             return
-        yield from self.answerer.stream(standalone, relevant, list(history))
+        yield from self._log_refusal(standalone, passages, self.answerer.stream(standalone, relevant, list(history)))
 
     def ask(
         self,
@@ -327,6 +377,39 @@ class Assistant:
             self._catalog_cache = (key, Catalog.from_metadatas(self.store.metadatas()))
         return self._catalog_cache[1]
 
+    # What the guides could not answer
+
+    def gate_thresholds(self) -> dict[str, float]:
+        """The relevance gate's settings in effect: what the console shows under Quality."""
+        return {
+            "relevance_threshold": self.settings.relevance_threshold,
+            "relevance_confident": self.settings.relevance_confident,
+            "relevance_min_coverage": self.settings.relevance_min_coverage,
+        }
+
+    def record_dislike(self, question: str, answer: Answer, answer_id: str) -> None:
+        """A 👎 on an answer: logged with the passages it was drawn from (unless QUESTION_LOG is off).
+
+        A 👎 on a refusal adds nothing: the refusal is in the log already."""
+        if self.questions is not None and not answer.refused:
+            self.questions.record(question, "disliked", answer.sources, detect_language(question), answer_id)
+
+    def forget_dislike(self, answer_id: str) -> None:
+        if self.questions is not None:
+            self.questions.forget(answer_id)
+
+    def unanswered(self, outcome: Outcome | None = None, since: float | None = None) -> list[QuestionGroup]:
+        """Logged questions grouped by meaning, most asked first (`since`: epoch seconds)."""
+        return [] if self._question_groups is None else self._question_groups(outcome, since)
+
+    def _log_refusal(self, question: str, passages: Sequence[Document],
+                     items: Iterable[str | Answer]) -> Iterator[str | Answer]:
+        """Pass the stream on; a refusal is logged with what the search found, before it is handed out."""
+        for item in items:
+            if isinstance(item, Answer) and item.refused and self.questions is not None:
+                self.questions.record(question, "refused", passages, detect_language(question))
+            yield item
+
     def _ingestor(self, product: str | None = None) -> Ingestor:
         return Ingestor(
             self.store,
@@ -337,6 +420,7 @@ class Assistant:
             overlap_tokens=self.settings.chunk_overlap_tokens,
             batch_size=self.settings.embedding_batch_size,
             product=product,
+            match_tokens=self.settings.chunk_match_tokens,
         )
 
     def _open_store(self) -> GuideStore:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ingest.chunking import chunk_document
+from ingest.chunking import CHUNKER_VERSION, chunk_document
 from ingest.document import BlockKind, Chunk, LoadError, ParsedDocument, index_text
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document
 from ingest.manifest import FileRecord, Manifest, file_hash
@@ -25,7 +25,7 @@ from ingest.metadata import METADATA_KEYS, GuideMetadata, resolve
 from ingest.text import detect_language
 from rag_app.embeddings import GuideEmbeddings
 from rag_app.keyword import KeywordIndex
-from rag_app.store import GuideStore, StoredChunk, chunk_id, content_hash
+from rag_app.store import PASSAGE_KEY, GuideStore, StoredChunk, chunk_id, content_hash
 
 SECTION_TOKEN_RESERVE = 64
 PARSE_AHEAD = 2
@@ -107,6 +107,8 @@ def to_stored(chunks: Iterable[Chunk], tags: GuideMetadata | None = None) -> lis
             metadata["page"] = chunk.page
         if tags is not None:
             metadata.update(tags.chunk_fields())
+        if chunk.passage:
+            metadata[PASSAGE_KEY] = chunk.passage
         stored[cid] = StoredChunk(id=cid, text=chunk.text, metadata=metadata)
     return list(stored.values())
 
@@ -124,6 +126,7 @@ class Ingestor:
         overlap_tokens: int,
         batch_size: int = 32,
         product: str | None = None,
+        match_tokens: int = 0,
     ) -> None:
         self.store = store
         self.embeddings = embeddings
@@ -131,11 +134,16 @@ class Ingestor:
         self.manifest = manifest
         self.max_tokens = min(max_tokens, embeddings.max_tokens - SECTION_TOKEN_RESERVE)
         self.overlap_tokens = overlap_tokens
+        self.match_tokens = match_tokens
         self.batch_size = batch_size
         self.product = product  # `--product` / the upload form: names the product of every file of this run
+        # A file chunked another way is re-chunked even when its content did not change.
+        self.chunking = f"{CHUNKER_VERSION}:{self.max_tokens}:{overlap_tokens}:{match_tokens}"
 
     def _chunk(self, document: ParsedDocument) -> list[Chunk]:
-        return chunk_document(document, self.embeddings.count_tokens, self.max_tokens, self.overlap_tokens)
+        return chunk_document(
+            document, self.embeddings.count_tokens, self.max_tokens, self.overlap_tokens, self.match_tokens
+        )
 
     def run(
         self,
@@ -240,6 +248,7 @@ class Ingestor:
         self.manifest.records[prepared.file.source] = FileRecord(
             prepared.digest, new_ids, str(prepared.file.path.resolve()), prepared.title, prepared.language,
             prepared.metadata.digest() if prepared.metadata else "",
+            time.time(), self.chunking,
         )
         known = set(old.chunk_ids) if old else set()
         report.chunks_added += sum(1 for i in new_ids if i not in known)
@@ -284,7 +293,8 @@ class Ingestor:
             return _Prepared(file, "", error=f"{file.source}: cannot read file: {exc.strerror or exc}")
         record = self.manifest.records.get(file.source)
         try:
-            if record is not None and record.file_hash == digest and record.meta_hash:
+            if (record is not None and record.file_hash == digest and record.meta_hash
+                    and record.chunking == self.chunking):
                 tags = resolve(file.path, file.source, record.title, record.language, self.product)
                 if tags.digest() == record.meta_hash:
                     return _Prepared(file, digest)

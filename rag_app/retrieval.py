@@ -1,11 +1,15 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, weighted reciprocal-rank fusion, optional reranker, relevance gate."""
+"""Hybrid retrieval: dense (Chroma) + BM25, weighted reciprocal-rank fusion, distinct passages, optional
+reranker (local cross-encoder or HTTP), relevance gate."""
 
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
+import httpx
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -16,7 +20,24 @@ from rag_app.embeddings import GuideEmbeddings
 from rag_app.keyword import KeywordIndex
 from rag_app.products import Filters, chroma_where
 from rag_app.settings import Settings
-from rag_app.store import GuideStore, StoredChunk
+from rag_app.store import PASSAGE_KEY, GuideStore, StoredChunk
+
+logger = logging.getLogger(__name__)
+
+RERANK_DEPTH = 20  # fused passages a reranker sees
+LOOK_FURTHER = 4  # how far down the fused list distinct passages are sought, in multiples of those wanted
+SHINGLE_CHARS = 5
+# A passage whose character shingles are this much inside one already taken from its guide adds nothing:
+# manuals repeat paragraphs across sections, and the small chunks of one passage all hand on that passage.
+NEAR_DUPLICATE = 0.8
+
+
+class RerankerError(RuntimeError):
+    """The reranking server cannot be used; the message names RERANKER_URL and what went wrong."""
+
+
+class Rescorer(Protocol):
+    def scores(self, query: str, texts: list[str]) -> list[float]: ...
 
 
 class Reranker:
@@ -34,6 +55,66 @@ class Reranker:
 
     def scores(self, query: str, texts: list[str]) -> list[float]:
         return [float(s) for s in self.model.predict([(query, t) for t in texts], show_progress_bar=False)]
+
+
+class HttpReranker:
+    """A reranking server: text-embeddings-inference's `/rerank`, or the Jina/Cohere `/v1/rerank` that
+    vLLM, Xinference and hosted APIs serve. The request carries the texts under both names those
+    servers read (`texts`, `documents`) and asks TEI to truncate rather than refuse long passages;
+    the reply may be TEI's list of {index, score} or {"results": [{index, relevance_score}]}."""
+
+    def __init__(self, url: str, model: str | None = None, api_key: str | None = None,
+                 timeout_s: float = 10.0) -> None:
+        self.url = url
+        self.model = model
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(timeout=timeout_s, headers=headers)
+
+    def check(self) -> None:
+        """Fail at start, with the reason, rather than on the first question."""
+        self.scores("ping", ["ping"])
+
+    def scores(self, query: str, texts: list[str]) -> list[float]:
+        body: dict[str, Any] = {"query": query, "texts": texts, "documents": texts, "truncate": True,
+                                "return_text": False, "return_documents": False}
+        if self.model:
+            body["model"] = self.model
+        try:
+            response = self._client.post(self.url, json=body)
+            response.raise_for_status()
+            return _rerank_scores(response.json(), len(texts))
+        except httpx.HTTPStatusError as exc:
+            detail = exc.response.text[:200]
+            raise RerankerError(f"reranker at {self.url} (RERANKER_URL) answered {exc.response.status_code}: "
+                                f"{detail}") from exc
+        except httpx.HTTPError as exc:
+            raise RerankerError(f"reranker at {self.url} (RERANKER_URL) failed: {exc!r}") from exc
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise RerankerError(f"reranker at {self.url} (RERANKER_URL) sent a reply that is not a "
+                                f"rerank result ({exc})") from exc
+
+
+def _rerank_scores(reply: Any, count: int) -> list[float]:
+    """Scores by input position from either reply shape; a text the server left out scores lowest."""
+    items = reply["results"] if isinstance(reply, dict) else reply
+    if not isinstance(items, list):
+        raise TypeError("expected a list of {index, score} or {\"results\": [...]}")
+    scores = [float("-inf")] * count
+    for item in items:
+        score = item["relevance_score"] if "relevance_score" in item else item["score"]
+        scores[int(item["index"])] = float(score)
+    return scores
+
+
+def _shingles(text: str) -> set[str]:
+    squashed = "".join(ch for ch in text.casefold()
+                       if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+    return {squashed[i : i + SHINGLE_CHARS] for i in range(max(len(squashed) - SHINGLE_CHARS + 1, 1))}
+
+
+def _repeats(shingles: set[str], taken: list[set[str]]) -> bool:
+    """Whether a text mostly repeats one already taken (a longer text that holds it adds something)."""
+    return any(len(shingles & other) >= NEAR_DUPLICATE * len(shingles) for other in taken)
 
 
 def rrf(rankings: list[tuple[list[str], float]], rrf_k: int) -> dict[str, float]:
@@ -90,14 +171,42 @@ class HybridRetriever(BaseRetriever):
             self._fetch_missing(ranked, chunks, query_vector)
             coded = [i for i in ranked if i in chunks and any(code.search(chunks[i][0].text) for code in codes)]
             ranked = coded + [i for i in ranked if i not in set(coded)]
-        depth = max(k, 20) if self.reranker is not None else k
-        top = ranked[:depth]
-        self._fetch_missing(top, chunks, query_vector)
-        top = [i for i in top if i in chunks]
-        if self.reranker is not None and top:
-            rerank = self.reranker.scores(query, [chunks[i][0].text for i in top])
-            top = [i for _, i in sorted(zip(rerank, top, strict=True), key=lambda p: -p[0])]
+        top = self._distinct(ranked, chunks, query_vector, RERANK_DEPTH if self.reranker is not None else k)
+        if self.reranker is not None and len(top) > 1:
+            try:
+                rerank = self.reranker.scores(query, [_passage(chunks[i][0]) for i in top])
+                top = [i for _, i in sorted(zip(rerank, top, strict=True), key=lambda p: -p[0])]
+            except RerankerError as exc:
+                logger.warning("%s; passages keep the fused order", exc)
         return [self._document(chunks[i][0], chunks[i][1], fused[i]) for i in top[:k]]
+
+    def _distinct(
+        self, ranked: list[str], chunks: dict[str, tuple[StoredChunk, float]], query_vector: np.ndarray,
+        wanted: int,
+    ) -> list[str]:
+        """The first `wanted` ids in fused order whose passages do not mostly repeat earlier ones of
+        their guide (a manual repeats paragraphs; two products' manuals that share one both count).
+
+        Chunks missing from the dense results are fetched in at most two calls (the first `wanted`,
+        then up to three times as many when repeats were skipped), so the work per question depends on
+        `wanted`, not on the size of the store.
+        """
+        taken: list[str] = []
+        shingles: dict[str, list[set[str]]] = {}  # per guide: sibling products' guides share paragraphs
+        for window in (ranked[:wanted], ranked[wanted : wanted * LOOK_FURTHER]):
+            self._fetch_missing(window, chunks, query_vector)
+            for chunk_id in window:
+                if chunk_id not in chunks:
+                    continue
+                chunk = chunks[chunk_id][0]
+                own, guide = _shingles(_passage(chunk)), shingles.setdefault(str(chunk.metadata.get("source")), [])
+                if _repeats(own, guide):
+                    continue
+                taken.append(chunk_id)
+                guide.append(own)
+                if len(taken) == wanted:
+                    return taken
+        return taken
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -125,9 +234,15 @@ class HybridRetriever(BaseRetriever):
     @staticmethod
     def _document(chunk: StoredChunk, similarity: float, fused: float) -> Document:
         metadata = dict(chunk.metadata)
+        metadata.pop(PASSAGE_KEY, None)
         metadata.update(id=chunk.id, score=round(similarity, 4), fused_score=round(fused, 6))
         metadata.setdefault("page", None)
-        return Document(page_content=chunk.text, metadata=metadata, id=chunk.id)
+        return Document(page_content=_passage(chunk), metadata=metadata, id=chunk.id)
+
+
+def _passage(chunk: StoredChunk) -> str:
+    """What a matched chunk hands on: the passage it was cut from, or itself."""
+    return str(chunk.metadata.get(PASSAGE_KEY) or chunk.text)
 
 
 def make_retriever(
@@ -142,5 +257,16 @@ def make_retriever(
         dense_weight=settings.dense_weight,
         keyword_weight=settings.keyword_weight,
         rrf_k=settings.rrf_k,
-        reranker=Reranker(settings.reranker_model) if settings.reranker_model else None,
+        reranker=make_reranker(settings),
     )
+
+
+def make_reranker(settings: Settings) -> Rescorer | None:
+    """RERANKER_URL (a server, asked for RERANKER_MODEL if set), else RERANKER_MODEL (a local
+    cross-encoder), else none."""
+    if settings.reranker_url:
+        reranker = HttpReranker(settings.reranker_url, settings.reranker_model, settings.reranker_api_key,
+                                settings.reranker_timeout_s)
+        reranker.check()
+        return reranker
+    return Reranker(settings.reranker_model) if settings.reranker_model else None

@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "multilingual-e5-small"
 
+ApiScope = Literal["ask", "admin"]
+API_SCOPES: tuple[ApiScope, ...] = ("ask", "admin")
+
 
 class Settings(BaseSettings):
     """Every knob of the product; env var names are the field names in upper case."""
@@ -45,6 +48,8 @@ class Settings(BaseSettings):
     # Chunking, counted in the embedding model's tokens
     chunk_max_tokens: int = Field(320, ge=32)
     chunk_overlap_tokens: int = Field(48, ge=0)
+    # Chunks longer than this are matched as smaller parts, each handing on the whole chunk (0: off)
+    chunk_match_tokens: int = Field(128, ge=0)
 
     # Retrieval
     retrieval_k: int = Field(5, ge=1, le=50)
@@ -58,6 +63,11 @@ class Settings(BaseSettings):
     relevance_min_coverage: float | None = Field(None, ge=0.0, le=1.0)
     relevance_max_absent: float | None = Field(None, ge=0.0, le=1.0)
     reranker_model: str | None = None
+    # A reranking server (TEI /rerank, or /v1/rerank of vLLM, Xinference, Jina, Cohere); RERANKER_MODEL
+    # is then the model name sent to it
+    reranker_url: str | None = None
+    reranker_api_key: str | None = None
+    reranker_timeout_s: float = Field(10.0, gt=0)
 
     # LLM (unset key, url or model: extractive mode)
     openai_api_key: str | None = None
@@ -79,17 +89,49 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024
     shutdown_timeout_s: int = Field(30, ge=0)  # on SIGTERM, how long requests in flight may finish
 
+    # Unanswered-questions log (refused questions and 👎), for the staff console and GET /v1/questions
+    question_log: bool = True
+    question_retention_days: int = Field(90, ge=1)
+    # Cosine between centred question vectors at which two questions count as the same (see questions.py)
+    question_group_similarity: float = Field(0.75, gt=-1.0, le=1.0)
+
+    # Staff console: an scrypt hash (`python -m rag_app.ui.auth`), and/or Streamlit OIDC for these emails
+    staff_password_hash: str | None = None
+    staff_emails: str | None = None
+    # The knowledge base's own eval set, run from the console: a QA file and the folder of its guides
+    rag_eval_file: Path | None = None
+    rag_eval_docs: Path | None = None
+
     @field_validator("chroma_host", "openai_api_key", "openai_base_url", "llm_model", "rag_api_keys",
-                     "reranker_model", "embedding_base_url", "embedding_api_key", "embedding_cache_dir",
-                     "relevance_threshold", "relevance_confident", "relevance_min_coverage", "relevance_max_absent",
-                     mode="before")
+                     "reranker_model", "reranker_url", "reranker_api_key", "embedding_base_url",
+                     "embedding_api_key", "embedding_cache_dir", "staff_password_hash", "staff_emails",
+                     "rag_eval_file", "rag_eval_docs", "relevance_threshold", "relevance_confident",
+                     "relevance_min_coverage", "relevance_max_absent", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def api_keys(self) -> list[str]:
-        return [k.strip() for k in (self.rag_api_keys or "").split(",") if k.strip()]
+        """The keys without their scopes."""
+        return list(self.api_key_scopes)
+
+    @property
+    def api_key_scopes(self) -> dict[str, frozenset[ApiScope]]:
+        """key -> scopes: `key:ask` and `key:admin` have one, a plain `key` has all (as before scopes)."""
+        scoped: dict[str, frozenset[ApiScope]] = {}
+        for entry in (k.strip() for k in (self.rag_api_keys or "").split(",")):
+            key, _, suffix = entry.rpartition(":")
+            scope = next((s for s in API_SCOPES if s == suffix), None)
+            if key and scope is not None:
+                scoped[key] = scoped.get(key, frozenset()) | {scope}
+            elif entry:
+                scoped[entry] = frozenset(API_SCOPES)
+        return scoped
+
+    @property
+    def staff_email_list(self) -> frozenset[str]:
+        return frozenset(e.strip().lower() for e in (self.staff_emails or "").split(",") if e.strip())
 
     @property
     def llm_configured(self) -> bool:

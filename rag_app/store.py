@@ -18,6 +18,8 @@ from rag_app.embeddings import GuideEmbeddings
 from rag_app.settings import Settings
 
 FINGERPRINT_KEY = "embedding_fingerprint"
+# Metadata of a chunk matched on but not handed on: the larger passage it belongs to (see chunk_document).
+PASSAGE_KEY = "passage"
 
 
 class StoreError(Exception):
@@ -134,6 +136,13 @@ class GuideStore:
         """Chunk count per guide."""
         metadatas = self.collection.get(include=["metadatas"])["metadatas"] or []
         return dict(sorted(Counter(str(m.get("source", "")) for m in metadatas).items()))
+
+    def chunks_of(self, source: str) -> list[StoredChunk]:
+        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
+        return [
+            StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
 
     def all_chunks(self) -> list[StoredChunk]:
         """Every chunk, for rebuilding derived indexes from the store (the source of truth)."""

@@ -16,7 +16,7 @@ import anyio
 import uvicorn
 from fastapi import FastAPI
 
-from rag_app.api import ask, chat, documents, health
+from rag_app.api import ask, chat, documents, health, questions
 from rag_app.api.context import RequestContextMiddleware, log_config
 from rag_app.api.errors import install_error_handlers
 from rag_app.api.limits import BodyLimitMiddleware
@@ -53,7 +53,8 @@ def create_app(settings: Settings, load_assistant: Callable[[Settings], Assistan
         title="rag-app",
         summary="Cited answers from maintenance and care guides (Chinese and English).",
         description="Send `Authorization: Bearer <key>` with one of RAG_API_KEYS (none needed on loopback "
-        "without keys). Errors are `{\"error\": {\"code\", \"message\"}}`.",
+        "without keys). A key scoped `ask` may ask and chat; documents and questions need `admin` (403 "
+        "otherwise). Errors are `{\"error\": {\"code\", \"message\"}}`.",
         version="0.1.0",
         lifespan=lifespan,
     )
@@ -62,7 +63,7 @@ def create_app(settings: Settings, load_assistant: Callable[[Settings], Assistan
                     documents.upload_limit_message(settings.max_upload_bytes))
     app.add_middleware(BodyLimitMiddleware, limits={documents.PATH: upload_limit})
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, ask, chat, documents):
+    for module in (health, ask, chat, documents, questions):
         app.include_router(module.router)
     return app
 

@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from ingest.loaders import SUPPORTED_SUFFIXES
 from rag_app.api.errors import ApiError, documented
 from rag_app.api.schemas import DeleteResult, DocumentInfo, DocumentList, UploadResult
-from rag_app.api.security import authorize
+from rag_app.api.security import authorize_admin
 from rag_app.api.state import ReadyAssistant, service
 from rag_app.assistant import upload_source
 
@@ -48,17 +48,17 @@ _UPLOAD_BODY: dict[str, Any] = {
     }
 }
 
-router = APIRouter(prefix=PATH, tags=["documents"], dependencies=[Depends(authorize)])
+router = APIRouter(prefix=PATH, tags=["documents"], dependencies=[Depends(authorize_admin)])
 
 
-@router.get("", responses=documented(401, 429, 503))
+@router.get("", responses=documented(401, 403, 429, 503))
 async def list_documents(assistant: ReadyAssistant) -> DocumentList:
     """Every guide in the knowledge base, with its chunk count."""
     sources = await run_in_threadpool(assistant.store.sources)
     return DocumentList(documents=[DocumentInfo(source=s, chunks=n) for s, n in sources.items()])
 
 
-@router.post("", openapi_extra=_UPLOAD_BODY, responses=documented(400, 401, 413, 422, 429, 503))
+@router.post("", openapi_extra=_UPLOAD_BODY, responses=documented(400, 401, 403, 413, 422, 429, 503))
 async def upload_document(request: Request, assistant: ReadyAssistant) -> UploadResult:
     """Upload one guide (multipart field `file`, optional `product`) and ingest it now; the same name
     replaces the old one."""
@@ -76,7 +76,7 @@ async def upload_document(request: Request, assistant: ReadyAssistant) -> Upload
                         chunks_added=report.chunks_added, chunks_deleted=report.chunks_deleted)
 
 
-@router.delete("/{source:path}", responses=documented(401, 404, 429, 503))
+@router.delete("/{source:path}", responses=documented(401, 403, 404, 429, 503))
 async def delete_document(source: str, request: Request, assistant: ReadyAssistant) -> DeleteResult:
     """Remove a guide (by the `source` the list shows) and all its chunks."""
     svc = service(request)

@@ -15,6 +15,7 @@ from rag_app.api.schemas import ErrorResponse
 _CODES = {
     400: "bad_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
@@ -26,6 +27,7 @@ _CODES = {
 _DESCRIPTIONS = {
     400: "Malformed request: bad JSON or multipart, unsupported file type, conflicting fields",
     401: "Missing or unknown API key",
+    403: "The API key's scope does not cover this endpoint (it needs `admin`)",
     404: "Unknown session or document",
     413: "Request body or uploaded file over the limit",
     422: "A field is missing, has the wrong type, or breaks a limit; a document that cannot be read",

@@ -1,4 +1,4 @@
-"""API keys and per-key rate limits, and the rule that an open API stays on loopback."""
+"""API keys, their scopes and per-key rate limits, and the rule that an open API stays on loopback."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import math
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from rag_app.api.errors import ApiError
 from rag_app.api.state import service
+from rag_app.settings import API_SCOPES, ApiScope
 
 _bearer = HTTPBearer(auto_error=False, description="one of RAG_API_KEYS; not needed when the server has none")
 
@@ -39,16 +40,19 @@ def check_exposure(host: str, keys: Sequence[str]) -> None:
 
 async def authorize(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
-) -> None:
-    """401 without a known key (when keys are set), 429 over the key's rate limit."""
+) -> frozenset[ApiScope]:
+    """401 without a known key (when keys are set), 429 over the key's rate limit; the key's scopes."""
     svc = service(request)
-    keys = svc.settings.api_keys
+    keys = svc.settings.api_key_scopes
+    scopes = frozenset(API_SCOPES)  # no keys: only loopback can reach the API (check_exposure)
     if keys:
         given = (credentials.credentials if credentials else "").encode()
         # No early exit: the time taken must not tell which key, or how much of one, matched.
         known = False
-        for key in keys:
-            known |= hmac.compare_digest(given, key.encode())
+        for key, key_scopes in keys.items():
+            match = hmac.compare_digest(given, key.encode())
+            known |= match
+            scopes = key_scopes if match else scopes
         if not known:
             raise ApiError(401, "unauthorized", "missing or unknown API key: send `Authorization: Bearer "
                            "<key>` with one of RAG_API_KEYS", headers={"WWW-Authenticate": "Bearer"})
@@ -60,3 +64,11 @@ async def authorize(
         raise ApiError(429, "rate_limited",
                        f"over the rate limit of {svc.limiter.per_minute} requests a minute for this key "
                        "(RATE_LIMIT_PER_MINUTE); retry later", headers={"Retry-After": str(math.ceil(wait))})
+    return scopes
+
+
+async def authorize_admin(scopes: Annotated[frozenset[ApiScope], Depends(authorize)]) -> None:
+    """The documents and questions endpoints: 403 for a key scoped `ask` (a bot's key)."""
+    if "admin" not in scopes:
+        raise ApiError(403, "forbidden", "this API key is scoped `ask`: managing documents and reading "
+                       "questions needs a key scoped `admin` (RAG_API_KEYS entry `key:admin`) or an unscoped one")

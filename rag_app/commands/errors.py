@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rag_app.embeddings import EmbeddingModelNotFoundError
+from rag_app.retrieval import RerankerError
 from rag_app.store import StoreError
 
 
@@ -15,7 +16,7 @@ def user_errors() -> Iterator[None]:
     """Exit 2 with `error: ...` for configuration and storage problems the user can fix."""
     try:
         yield
-    except (StoreError, EmbeddingModelNotFoundError, ValueError) as exc:
+    except (StoreError, EmbeddingModelNotFoundError, RerankerError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     except OSError as exc:

@@ -29,6 +29,7 @@ from rag_app.commands.refusals import (
     gate_fields,
     leave_one_guide_out,
 )
+from rag_app.embeddings import GuideEmbeddings
 from rag_app.settings import Settings
 
 TRIGRAM_CHUNK_CHARS = 1000
@@ -142,16 +143,20 @@ def _percentile(values: Iterable[float], q: float) -> float:
 def run_eval(
     docs: Path, qa: Sequence[QAItem], k: int, settings: Settings, answers: bool, report: Path | None,
     refusal_bank: bool = False,
+    embeddings: GuideEmbeddings | None = None,
 ) -> dict[str, Any]:
-    """Ingest docs into a throwaway store, ask every question, return the summary."""
+    """Ingest docs into a throwaway store, ask every question, return the summary.
+
+    `embeddings`: a model already loaded in this process (the staff console's), instead of a second copy.
+    """
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         eval_settings = settings.model_copy(
-            update={"rag_data_dir": Path(tmp), "chroma_host": None, "rag_collection": "eval"}
+            update={"rag_data_dir": Path(tmp), "chroma_host": None, "rag_collection": "eval", "question_log": False}
         )
-        assistant = Assistant(eval_settings)
+        assistant = Assistant(eval_settings, embeddings)
         ingest = assistant.ingest([docs], progress=sys.stderr.isatty())
         hits = reciprocal = recall = scoped_hits = scoped_reciprocal = 0.0
-        answerable = scoped = clarify_right = 0
+        answerable = scoped = clarify_right = context_chars = 0
         latencies: list[float] = []
         refusals = RefusalTally()
         lines = []
@@ -160,6 +165,7 @@ def run_eval(
             started = time.perf_counter()
             passages = assistant.retrieve(item.question, k, item.filters)
             latencies.append((time.perf_counter() - started) * 1000)
+            context_chars += sum(len(p.page_content) for p in passages)
             line: dict[str, Any] = {
                 "id": item.id,
                 "question": item.question,
@@ -204,8 +210,9 @@ def run_eval(
         calibration = assistant.calibration.summary() if answers else None
     if answers and refusal_bank:
         asked = [(i.id, i.question, i.source) for i in qa if i.source is not None]
-        for question, answer, other in leave_one_guide_out(docs, asked, settings.model_copy(
-                update={"chroma_host": None, "rag_collection": "eval"}), k, sys.stderr.isatty()):
+        logo_settings = settings.model_copy(update={"chroma_host": None, "rag_collection": "eval"})
+        for question, answer, other in leave_one_guide_out(docs, asked, logo_settings, k, sys.stderr.isatty(),
+                                                           assistant.embeddings):
             lines.append({"id": question.id, "question": question.question, "answer": answer.text}
                          | refusals.add(question, answer) | gate_fields(other, question.question, k))
     with_answer = sum(1 for i in qa if i.source is not None and i.answer)
@@ -215,6 +222,7 @@ def run_eval(
         "hit@k": round(hits / answerable, 4) if answerable else 0.0,
         "mrr": round(reciprocal / answerable, 4) if answerable else 0.0,
         "answer_recall@k": round(recall / with_answer, 4) if with_answer else 0.0,
+        "context_chars": round(context_chars / len(qa), 1) if qa else 0.0,
         "p50_ms": _percentile(latencies, 50),
         "p95_ms": _percentile(latencies, 95),
         "ingest_chunks_per_s": round(ingest.chunks_added / ingest.seconds, 2) if ingest.seconds else 0.0,

@@ -17,6 +17,7 @@ from typing import Any
 from ingest.metadata import read_front_matter, read_sidecar, sidecar_path
 from rag_app.answer import Answer
 from rag_app.assistant import Assistant
+from rag_app.embeddings import GuideEmbeddings
 from rag_app.gate import load_bank
 from rag_app.indexing import discover
 from rag_app.settings import Settings
@@ -97,7 +98,8 @@ def _kind_order(kind: str) -> tuple[int, str]:
 
 
 def leave_one_guide_out(
-    docs: Path, questions: Sequence[tuple[str, str, str]], settings: Settings, k: int, progress: bool
+    docs: Path, questions: Sequence[tuple[str, str, str]], settings: Settings, k: int, progress: bool,
+    embeddings: GuideEmbeddings | None = None,
 ) -> Iterator[tuple[RefusalQuestion, Answer, Assistant]]:
     """Each guide's (id, question, source) asked of a fresh store of the other guides: all must be refused.
 
@@ -124,7 +126,7 @@ def leave_one_guide_out(
                 shutil.copyfile(file.path, target)
                 if sidecar_path(file.path).is_file():
                     shutil.copyfile(sidecar_path(file.path), sidecar_path(target))
-            assistant = Assistant(settings.model_copy(update={"rag_data_dir": Path(tmp) / "store"}))
+            assistant = Assistant(settings.model_copy(update={"rag_data_dir": Path(tmp) / "store"}), embeddings)
             assistant.ingest([folder], progress=progress)
             for qid, question in asked:
                 item = RefusalQuestion(f"{qid}@without-{Path(guide).name}", question, "near-domain",

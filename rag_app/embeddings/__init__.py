@@ -77,7 +77,7 @@ class GuideEmbeddings(Embeddings):
         return vector
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Many questions in one batch (the gate's calibration bank), one row each."""
+        """Many texts embedded as queries in one go (grouping questions by meaning), rows of norm 1."""
         return self._embed(texts, "query") if texts else np.zeros((0, self.dimension), dtype=np.float32)
 
     def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:

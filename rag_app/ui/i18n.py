@@ -1,4 +1,4 @@
-"""The chat page's labels in Chinese and English.
+"""The labels of the chat page and the staff console in Chinese and English.
 
 Only the page chrome is translated here; answers follow the question's language (the core decides).
 """
@@ -29,11 +29,12 @@ _LABELS: dict[str, dict[Lang, str]] = {
         "en": "You can ask about what these guides cover:",
     },
     "empty_kb": {
-        "zh": "知识库还是空的：请在侧边栏上传指南。",
-        "en": "The knowledge base is empty: upload guides in the sidebar.",
+        "zh": "还没有收录任何指南。",
+        "en": "No guides have been added yet.",
     },
+    "page_chat": {"zh": "问答", "en": "Chat"},
+    "page_console": {"zh": "管理后台", "en": "Staff console"},
     # Sidebar
-    "kb": {"zh": "知识库", "en": "Knowledge base"},
     "guides_count": {"zh": "{guides} 份指南，共 {chunks} 个片段", "en": "{guides} guides, {chunks} chunks in all"},
     "chunks_header": {"zh": "片段", "en": "Chunks"},
     "embedding_model": {"zh": "向量模型", "en": "Embedding model"},
@@ -50,7 +51,6 @@ _LABELS: dict[str, dict[Lang, str]] = {
     "ingested": {"zh": "{name}：已入库，新增 {chunks} 个片段", "en": "{name}: ingested, {chunks} chunks added"},
     "unchanged": {"zh": "{name}：内容未变，无需重新入库", "en": "{name}: unchanged, already ingested"},
     "failed": {"zh": "{name}：入库失败 — {error}", "en": "{name}: could not be ingested — {error}"},
-    "remove": {"zh": "删除指南", "en": "Remove a guide"},
     "remove_button": {"zh": "删除", "en": "Remove"},
     "remove_confirm": {
         "zh": "确定删除 {name}（{n} 个片段）吗？此操作无法撤销。",
@@ -73,12 +73,67 @@ _LABELS: dict[str, dict[Lang, str]] = {
         "en": "How many guide passages each answer is drawn from.",
     },
     "feedback": {"zh": "反馈", "en": "Feedback"},
-    "feedback_counts": {"zh": "👍 {up} · 👎 {down}", "en": "👍 {up} · 👎 {down}"},
-    "export": {"zh": "导出 👎 问题为评测集", "en": "Export 👎 as eval cases"},
+    "feedback_counts": {"zh": ":material/thumb_up: {up} · :material/thumb_down: {down}",
+                        "en": ":material/thumb_up: {up} · :material/thumb_down: {down}"},
+    "export": {"zh": "导出差评问题为评测用例", "en": "Export disliked answers as eval cases"},
     "export_help": {
         "zh": "每行一个 JSON（id, question, answer, source, section, page），answer 留空待人工补写。",
         "en": "One JSON per line (id, question, answer, source, section, page); answer left null for review.",
     },
+    # Staff console
+    "console": {"zh": "管理后台", "en": "Staff console"},
+    "console_sign_in": {"zh": "管理后台：登录", "en": "Staff console: sign in"},
+    "password": {"zh": "密码", "en": "Password"},
+    "sign_in": {"zh": "登录", "en": "Sign in"},
+    "sign_in_oidc": {"zh": "用公司账号登录", "en": "Sign in with your company account"},
+    "not_staff": {"zh": "{email} 不在管理员名单（STAFF_EMAILS）中。", "en": "{email} is not on the staff list (STAFF_EMAILS)."},
+    "wrong_password": {"zh": "密码不正确。", "en": "Wrong password."},
+    "sign_in_wait": {"zh": "尝试次数过多：请 {s} 秒后再试。", "en": "Too many attempts: try again in {s} s."},
+    "sign_out": {"zh": "退出登录", "en": "Sign out"},
+    "tab_guides": {"zh": "指南", "en": "Guides"},
+    "tab_unanswered": {"zh": "未回答的问题", "en": "Unanswered questions"},
+    "tab_quality": {"zh": "质量", "en": "Quality"},
+    "empty_kb_console": {"zh": "知识库是空的：在上方上传指南。", "en": "The knowledge base is empty: upload guides above."},
+    "open_guide": {"zh": "打开指南", "en": "Open a guide"},
+    "language": {"zh": "语言", "en": "Language"},
+    "ingested_at": {"zh": "入库时间", "en": "Ingested"},
+    "sections": {"zh": "章节", "en": "Sections"},
+    "reingest": {"zh": "重新入库", "en": "Re-ingest"},
+    "unanswered_help": {
+        "zh": "指南无法回答（拒答）或回答被评为没有帮助的问题，按含义归组，提问最多的在前：这就是接下来要写的指南。",
+        "en": "Questions the guides could not answer (refused) or whose answer was rated unhelpful, grouped by "
+              "meaning, most asked first: the guides to write next.",
+    },
+    "log_off": {"zh": "问题记录已关闭（QUESTION_LOG=false）。", "en": "Question logging is off (QUESTION_LOG=false)."},
+    "outcome": {"zh": "类型", "en": "Outcome"},
+    "outcome_all": {"zh": "全部", "en": "All"},
+    "outcome_refused": {"zh": "拒答", "en": "Refused"},
+    "outcome_disliked": {"zh": ":material/thumb_down: 差评", "en": ":material/thumb_down: Disliked"},
+    "none_unanswered": {"zh": "目前没有未回答的问题。", "en": "No unanswered questions at the moment."},
+    "question": {"zh": "问题", "en": "Question"},
+    "count": {"zh": "次数", "en": "Asked"},
+    "last_asked": {"zh": "最近提问", "en": "Last asked"},
+    "examples": {"zh": "问法示例", "en": "Examples"},
+    "found": {"zh": "最接近的指南", "en": "Closest guides"},
+    "export_group": {"zh": "导出为评测用例", "en": "Export as eval cases"},
+    "mark_done": {"zh": "标记为已处理", "en": "Mark done"},
+    "gate": {"zh": "拒答门槛", "en": "Refusal gate"},
+    "gate_help": {
+        "zh": "检索到的片段低于这些值时，回答会拒答而不是猜测。",
+        "en": "Below these values the retrieved passages count as unrelated and the question is refused.",
+    },
+    "setting": {"zh": "设置", "en": "Setting"},
+    "value": {"zh": "值", "en": "Value"},
+    "eval": {"zh": "评测", "en": "Evaluation"},
+    "eval_unset": {
+        "zh": "设置 RAG_EVAL_FILE（问答集 JSONL）和 RAG_EVAL_DOCS（其指南目录）后可在此运行评测。",
+        "en": "Set RAG_EVAL_FILE (a QA file, JSON lines) and RAG_EVAL_DOCS (the folder of its guides) to run "
+              "the eval here.",
+    },
+    "eval_help": {"zh": "问答集 {file}，指南 {docs}", "en": "QA set {file}, guides {docs}"},
+    "run_eval": {"zh": "运行评测", "en": "Run the eval"},
+    "eval_running": {"zh": "正在评测（在临时库中入库并回答每个问题）…", "en": "Evaluating (ingests into a scratch store, "
+                     "answers every question)…"},
 }
 
 

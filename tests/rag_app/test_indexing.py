@@ -128,3 +128,19 @@ def test_a_failed_upload_keeps_the_earlier_good_file_and_its_chunks(assistant: A
     assert (assistant.settings.rag_data_dir / "uploads" / "stove.md").read_bytes() == good
     assert assistant.ingest_upload("new.pdf", b"%PDF-1.4 garbage").files_failed == 1
     assert not (assistant.settings.rag_data_dir / "uploads" / "new.pdf").exists()
+
+
+def test_a_change_of_chunking_rechunks_unchanged_files(tmp_path: Path, small_guides: Path) -> None:
+    data = tmp_path / "data"
+    first = Assistant(Settings(_env_file=None, rag_data_dir=data, chunk_max_tokens=64, chunk_match_tokens=0))
+    first.ingest([small_guides], progress=False)
+    before = {c.id for c in first.store.all_chunks()}
+
+    second = Assistant(Settings(_env_file=None, rag_data_dir=data, chunk_max_tokens=64, chunk_match_tokens=32))
+    report = second.ingest([small_guides], progress=False)
+    after = second.store.all_chunks()
+    assert report.files_ingested == 2 and report.files_skipped == 0
+    current = {i for record in second.manifest.records.values() for i in record.chunk_ids}
+    assert {c.id for c in after} == current and before - current  # the old chunks that changed are gone
+    assert any(c.metadata.get("passage") for c in after) and len(second.keyword) == len(after)
+    assert second.ingest([small_guides], progress=False).files_skipped == 2

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 import torch
 from sentence_transformers import CrossEncoder
+from support.fake_reranker import FakeReranker
 from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
 from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
 
 from rag_app.assistant import Assistant
-from rag_app.retrieval import Reranker, rrf
+from rag_app.retrieval import HttpReranker, Reranker, RerankerError, rrf
 from rag_app.settings import Settings
 
 CORPUS_WORDS = [
@@ -72,3 +74,109 @@ def test_reranker_orders_passages_by_its_own_scores(
 def test_a_missing_reranker_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="RERANKER_MODEL"):
         Reranker(str(tmp_path / "no-such-model"))
+
+
+DISHWASHER_GUIDE = """# Dishwasher Care
+
+## Cleaning the filter
+1. Switch the dishwasher off and unplug it.
+2. Turn the cylinder filter anticlockwise and lift it out.
+3. Pull the coarse filter off the fine filter.
+4. Rinse both filters under warm running water.
+5. Brush food remains off the fine mesh with a soft brush.
+6. Soak the coarse filter in white vinegar for 20 minutes to dissolve limescale.
+7. Rinse the vinegar off and let the filters dry.
+8. Put the filters back and turn the cylinder clockwise until it clicks.
+
+## Safety
+Unplug the dishwasher before any cleaning and never touch the heating element while it is hot.
+
+## Spray arms
+Unplug the dishwasher before any cleaning and never touch the heating element while it is hot.
+
+## Door seal
+Wipe the door seal with a damp cloth once a week so that it stays soft and tight.
+"""
+
+
+@pytest.fixture
+def dishwasher(tmp_path: Path) -> Assistant:
+    folder = tmp_path / "guides"
+    folder.mkdir()
+    (folder / "dishwasher_en.md").write_text(DISHWASHER_GUIDE, encoding="utf-8")
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data", chunk_match_tokens=48))
+    assistant.ingest([folder], progress=False)
+    return assistant
+
+
+@pytest.mark.slow
+def test_a_small_match_hands_on_its_whole_step_list_once(dishwasher: Assistant) -> None:
+    passages = dishwasher.retrieve("How long should the coarse filter soak in vinegar?", 4)
+    best = passages[0]
+    assert "1. Switch the dishwasher off" in best.page_content and "8. Put the filters back" in best.page_content
+    stored = {c.id: c.text for c in dishwasher.store.all_chunks()}
+    assert len(stored[best.id]) < len(best.page_content)  # it matched on a part of the list
+    assert len({p.page_content for p in passages}) == len(passages)  # the other parts took no slot
+
+
+@pytest.mark.slow
+def test_a_paragraph_repeated_in_another_section_takes_one_slot(dishwasher: Assistant) -> None:
+    passages = dishwasher.retrieve("Must I unplug the dishwasher before cleaning it?", 5)
+    # Five sections' worth of chunks, but only three different passages: the filter list, the
+    # warning (in two sections) and the door seal.
+    assert len(passages) == 3 and len({p.page_content for p in passages}) == 3
+    assert sum("never touch the heating element" in p.page_content for p in passages) == 1
+    assert all("passage" not in p.metadata for p in passages)
+
+
+def _pouch_first(query: str, text: str) -> float:
+    """The server's opinion: the storage passage first, then longer texts before shorter ones."""
+    return ("pouch" in text) + len(text) / 10_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["/rerank", "/v1/rerank"])
+def test_http_reranker_orders_passages_as_the_server_says(path: str, tmp_path: Path, small_guides: Path) -> None:
+    question = "How do I clean the stove jet?"
+    with FakeReranker(_pouch_first) as server:
+        settings = Settings(_env_file=None, rag_data_dir=tmp_path / "data", reranker_url=server.url(path),
+                            reranker_model="bge-reranker-v2-m3", reranker_api_key="secret")
+        assistant = Assistant(settings)
+        assistant.ingest([small_guides], progress=False)
+        fused = assistant.retriever.model_copy(update={"reranker": None}).search(question, 3)
+        reranked = assistant.retrieve(question, 3)
+    assert isinstance(assistant.retriever.reranker, HttpReranker)
+    assert "pouch" not in fused[0].page_content and "pouch" in reranked[0].page_content
+    scores = [_pouch_first(question, p.page_content) for p in reranked]
+    assert scores == sorted(scores, reverse=True)
+    asked = server.requests[-1]
+    assert (asked["path"], asked["query"], asked["model"], asked["auth"]) == (
+        path, question, "bge-reranker-v2-m3", "Bearer secret")
+
+
+@pytest.mark.slow
+def test_a_reranker_failing_mid_service_leaves_the_fused_order_and_says_so(
+    tmp_path: Path, small_guides: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    question = "How do I clean the stove jet?"
+    with FakeReranker(_pouch_first) as server:
+        settings = Settings(_env_file=None, rag_data_dir=tmp_path / "data", reranker_url=server.url("/rerank"),
+                            reranker_timeout_s=0.5)
+        assistant = Assistant(settings)
+        assistant.ingest([small_guides], progress=False)
+        fused = [p.id for p in assistant.retriever.model_copy(update={"reranker": None}).search(question, 3)]
+        for failure, says in [(503, "answered 503"), (0, "timed out")]:  # 0: the server hangs
+            server.fail_with = failure
+            caplog.clear()
+            with caplog.at_level(logging.WARNING, logger="rag_app.retrieval"):
+                assert [p.id for p in assistant.retrieve(question, 3)] == fused
+            assert "RERANKER_URL" in caplog.text and says in caplog.text.lower()
+
+
+def test_a_reranker_that_cannot_serve_is_a_clear_error_at_start() -> None:
+    with FakeReranker(_pouch_first) as server:
+        with pytest.raises(RerankerError, match=r"RERANKER_URL\) answered 404"):
+            HttpReranker(server.url("/no/such/endpoint")).check()
+        gone = server.url("/rerank")
+    with pytest.raises(RerankerError, match=r"/rerank \(RERANKER_URL\) failed"):
+        HttpReranker(gone, timeout_s=2).check()

@@ -1,29 +1,18 @@
-"""Fixtures for the chat page: a tiny real knowledge base in a tmp RAG_DATA_DIR, and the page over it."""
+"""Fixtures for the app: a tiny real knowledge base in a tmp RAG_DATA_DIR, the chat page over it, and a real
+`streamlit run` server for the browser tests."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from support.ui import APP, APP_TIMEOUT_S
 
 from rag_app.assistant import Assistant
 from rag_app.settings import Settings
-
-APP = Path(__file__).resolve().parents[3] / "streamlit_app.py"
-APP_TIMEOUT_S = 120  # the first run loads the embedding model and jieba's dictionary
-
-
-_MARK = re.compile(r"</?mark[^>]*>")
-_ESCAPED = re.compile(r"\\(.)")
-
-
-def plain(markdown: str) -> str:
-    """Markdown as the eye reads it: highlight tags and backslash escapes removed."""
-    return _ESCAPED.sub(r"\1", _MARK.sub("", markdown))
 
 
 @pytest.fixture
@@ -37,6 +26,8 @@ def rag_env(tmp_path: Path, small_guides: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("RAG_DATA_DIR", str(data_dir))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "CHROMA_HOST"):
         monkeypatch.setenv(name, "")
+    for name in ("STAFF_PASSWORD_HASH", "STAFF_EMAILS", "QUESTION_LOG", "RAG_EVAL_FILE", "RAG_EVAL_DOCS"):
+        monkeypatch.delenv(name, raising=False)
     report = Assistant(Settings(_env_file=None)).ingest([small_guides], progress=False)
     assert report.files_ingested == 2, report
     st.cache_resource.clear()  # the page builds its Assistant from this environment

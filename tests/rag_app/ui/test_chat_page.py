@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import APP, APP_TIMEOUT_S, plain
 from streamlit.testing.v1 import AppTest
 from support.fake_llm import FakeLLM, Fault
+from support.ui import APP, APP_TIMEOUT_S, plain
 
+from rag_app.questions import QuestionLog
 from rag_app.ui.feedback import FeedbackStore
 
 
@@ -21,16 +22,6 @@ def ask(page: AppTest, question: str) -> AppTest:
 
 def answers(page: AppTest) -> list[str]:
     return [plain(m.markdown[0].value) for m in page.chat_message if m.name == "assistant"]
-
-
-def guides(page: AppTest) -> dict[str, int]:
-    """The sidebar's guide table: source -> chunks."""
-    table = page.sidebar.dataframe[0].value
-    return dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
-
-
-def sidebar_text(page: AppTest) -> str:
-    return "\n".join(plain(m.value) for m in page.sidebar.markdown)
 
 
 def test_answer_streams_with_citations_and_highlighted_passages(page: AppTest) -> None:
@@ -70,7 +61,7 @@ def test_follow_up_sends_the_conversation_to_the_llm(rag_env: Path, fake_llm: Fa
     condense, answer = fake_llm.chat_requests[1:]
     assert "帐篷怎么清洁？" in json.dumps(condense["messages"], ensure_ascii=False)
     assert any(m["role"] == "assistant" and "中性皂液" in m["content"] for m in answer["messages"])
-    assert "LLM fake" in "\n".join(c.value for c in page.sidebar.caption)
+    assert "fake" not in json.dumps([c.value for c in [*page.caption, *page.sidebar.caption]])  # no model names
 
 
 def test_llm_failure_shows_the_notice_and_quotes(rag_env: Path, fake_llm: FakeLLM,
@@ -97,36 +88,16 @@ def test_off_topic_question_is_refused_with_suggestions(page: AppTest) -> None:
     assert "stove_en.md" in suggestion and "tent_zh.md" in suggestion
 
 
-def test_uploaded_guide_is_ingested_once_and_listed(page: AppTest) -> None:
-    guide = "# Boot care\n\n## Drying\nDry wet boots at room temperature, never next to a fire.\n"
-    page.sidebar.file_uploader[0].upload("boots_en.md", guide.encode(), "text/markdown")
-    page.run()
-
-    assert guides(page) == {"boots_en.md": 1, "stove_en.md": 2, "tent_zh.md": 3}
-    assert "3 份指南" in sidebar_text(page)
-    assert "boots_en.md：已入库" in plain(page.sidebar.success[0].value)
-    page.run()  # a rerun keeps the file in the widget without ingesting it again ("unchanged")
-    assert "boots_en.md：已入库" in plain(page.sidebar.success[0].value)
-
-
-def test_corrupt_upload_is_reported_by_name(page: AppTest) -> None:
-    before = guides(page)
-    page.sidebar.file_uploader[0].upload("broken.pdf", b"%PDF-1.4 not really a pdf", "application/pdf")
-    page.run()
-
-    error = plain(page.sidebar.error[0].value)
-    assert error.startswith("broken.pdf：入库失败 — ") and "pdf" in error.split(" — ", 1)[1].lower()  # the reason
-    assert guides(page) == before
-
-
-def test_thumbs_down_lands_in_sqlite_and_in_the_export(page: AppTest, rag_env: Path) -> None:
+def test_thumbs_down_lands_in_sqlite_the_export_and_the_questions_log(page: AppTest, rag_env: Path) -> None:
     ask(page, "帐篷怎么清洁？")
     page.feedback[0].set_value(0).run()
 
     store = FeedbackStore(rag_env / "feedback.sqlite3")
     assert store.counts() == {"up": 0, "down": 1}
-    assert "👎 1" in page.sidebar.caption[-1].value
-    assert not page.sidebar.get("download_button")[0].disabled
+    log = QuestionLog(rag_env / "questions.sqlite3", retention_days=90)
+    [entry] = log.entries()
+    assert (entry.question, entry.outcome, entry.language) == ("帐篷怎么清洁？", "disliked", "zh")
+    assert entry.passages[0]["source"] == "tent_zh.md"
     exported = io.StringIO()
     assert store.export_qa(exported) == 1
     item = json.loads(exported.getvalue())
@@ -135,6 +106,29 @@ def test_thumbs_down_lands_in_sqlite_and_in_the_export(page: AppTest, rag_env: P
 
     page.feedback[0].set_value(1).run()  # a changed mind replaces the rating
     assert store.counts() == {"up": 1, "down": 0}
+    assert log.entries() == []
+
+
+def test_with_question_logging_off_no_question_is_stored(rag_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUESTION_LOG", "false")
+    page = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S).run()
+
+    ask(page, "How do I bake sourdough bread?")  # refused
+    ask(page, "How do I clean the burner?")
+    page.feedback[1].set_value(0).run()
+
+    assert not page.exception
+    assert not (rag_env / "questions.sqlite3").exists() and not (rag_env / "feedback.sqlite3").exists()
+
+
+def test_the_chat_shows_nothing_that_changes_or_reveals_the_knowledge_base(page: AppTest, rag_env: Path) -> None:
+    ask(page, "How do I bake sourdough bread?")
+
+    assert not page.get("file_uploader") and not page.get("download_button") and not page.dataframe
+    assert [b.label for b in page.button] == ["新对话"]
+    shown = json.dumps([e.value for e in [*page.markdown, *page.caption, *page.info]], ensure_ascii=False)
+    for internal in ("multilingual-e5", "chroma", str(rag_env)):
+        assert internal not in shown
 
 
 def test_new_conversation_and_passage_count(page: AppTest) -> None:
@@ -144,18 +138,6 @@ def test_new_conversation_and_passage_count(page: AppTest) -> None:
 
     page.sidebar.button[0].click().run()
     assert not page.chat_message
-
-
-def test_guide_removal_needs_confirmation(page: AppTest) -> None:
-    page.sidebar.selectbox[0].select("stove_en.md").run()
-    page.sidebar.button[1].click().run()
-    assert "stove_en.md" in guides(page)
-    assert "stove_en.md（2 个片段）" in plain(page.sidebar.warning[0].value)
-
-    next(b for b in page.sidebar.button if b.label == "确认删除").click().run()
-
-    assert guides(page) == {"tent_zh.md": 3}
-    assert "已删除 stove_en.md" in plain(page.sidebar.success[0].value)
 
 
 def test_labels_follow_the_language_switch(rag_env: Path) -> None:

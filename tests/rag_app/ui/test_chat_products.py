@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from conftest import APP, APP_TIMEOUT_S, plain
 from streamlit.testing.v1 import AppTest
+from support.ui import APP, APP_TIMEOUT_S, plain
 
 from rag_app.assistant import Assistant
 from rag_app.settings import Settings
