@@ -16,7 +16,13 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -e .
 	touch $@
 
+# llama.cpp built for a portable CPU, from source and never from pip's wheel cache: a -march=native
+# build emits AMX instructions on CPUs whose VM does not enable them, and crashes on its first batch.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --no-cache-dir --no-binary llama-cpp-python \
+		"$$(sed -n 's/^ *"\(llama-cpp-python[^"]*\)",*$$/\1/p' pyproject.toml)"
 	$(PY) -m pip install -e '.[dev,local-llm]'
 	touch $@
 
