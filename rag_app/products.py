@@ -336,13 +336,13 @@ def products_to_ask(
     return Decision([], [first.product, *alike])
 
 
-_NOTE = {"zh": "（适用产品：{products}）", "en": "(Product: {products})"}
+PRODUCT_NOTE = {"zh": "（适用产品：{products}）", "en": "(Product: {products})"}
 
 
 def product_note(products: Sequence[str], language: str) -> str:
     """The line that says which product(s) an answer is about."""
     lang = "zh" if language == "zh" else "en"
-    return _NOTE[lang].format(products=_OPTION_JOIN[lang].join(products))
+    return PRODUCT_NOTE[lang].format(products=_OPTION_JOIN[lang].join(products))
 
 
 def products_in_history(history: Sequence[Mapping[str, str]], catalog: Catalog) -> list[str]:

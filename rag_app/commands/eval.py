@@ -30,6 +30,7 @@ from rag_app.commands.refusals import (
     leave_one_guide_out,
 )
 from rag_app.embeddings import GuideEmbeddings
+from rag_app.products import PRODUCT_NOTE
 from rag_app.settings import Settings
 
 TRIGRAM_CHUNK_CHARS = 1000
@@ -102,12 +103,14 @@ def answer_overlap(gold: str, produced: str) -> tuple[float, float]:
 
 
 def quoted_text(answer: str) -> str:
-    """An answer's own words: without citation markers, the quote label and the LLM-fallback notice."""
+    """An answer's own words: without citation markers, the quote label, the product note and the
+    LLM-fallback notice."""
     text = CITATION.sub("", answer)
     for language in ("zh", "en"):
         text = text.replace(QUOTE_LABEL[language], "")
-        before, _, after = NOTICE[language].partition("{reason}")
-        text = re.sub(re.escape(before) + r".*?" + re.escape(after), "", text)
+        for template, slot in ((NOTICE[language], "{reason}"), (PRODUCT_NOTE[language], "{products}")):
+            before, _, after = template.partition(slot)
+            text = re.sub(re.escape(before) + r".*?" + re.escape(after), "", text)
     return text
 
 
