@@ -44,7 +44,7 @@ class QAItem:
     source: str | None = None
     section: str | None = None
     page: int | None = None
-    kind: str | None = None  # answerable, near-domain, off-topic, injection (DESIGN.md)
+    kind: str | None = None  # answerable, near-domain, off-topic, injection (docs/contracts.md)
     filters: dict[str, Any] | None = None
     expect_clarify: list[str] | None = None  # the products a reply should ask about
 
