@@ -22,7 +22,7 @@ def page(tmp_path: Path, product_guides: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "rag"))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "CHROMA_HOST"):
         monkeypatch.setenv(name, "")
-    assert Assistant(Settings()).ingest([product_guides], progress=False).files_ingested == 3
+    assert Assistant(Settings(_env_file=None)).ingest([product_guides], progress=False).files_ingested == 3
     st.cache_resource.clear()
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S)
     app.session_state["lang"] = "en"
