@@ -10,9 +10,10 @@ import json
 import threading
 import time
 from enum import Enum
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from support.http_fake import FakeServer
 
 SLOW_S = 5.0  # how long a SLOW reply waits: longer than any test's client timeout
 CHUNK_CHARS = 6  # a streamed reply goes out in pieces this long
@@ -27,21 +28,17 @@ class Fault(Enum):
     DROP = "drop"  # streams a few chunks, then the connection dies
 
 
-class FakeLLM:
+class FakeLLM(FakeServer):
     """The server; use as a context manager (or through the `fake_llm` fixture)."""
 
     def __init__(self, default: str | Fault = "OK [1]") -> None:
-        self.requests: list[dict[str, Any]] = []
+        super().__init__(_Handler)
         self._replies: list[str | Fault] = [default]
         self._lock = threading.Lock()
-        self.stopping = threading.Event()
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.fake = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_port}/v1"
+        return self.url("/v1")
 
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
@@ -56,25 +53,10 @@ class FakeLLM:
         with self._lock:
             return self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
 
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeLLM
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
 
     def do_GET(self) -> None:
         if self.path == "/v1/models":

@@ -9,51 +9,28 @@ best first, as they do. `fail_with` makes it answer with an HTTP error, or (0) h
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from support.http_fake import FakeServer
 
 HANG_S = 5.0  # how long a hanging reply waits: longer than any test's client timeout
 
 Scorer = Callable[[str, str], float]
 
 
-class FakeReranker:
+class FakeReranker(FakeServer):
     """The server; use as a context manager. Every request body is recorded with its path."""
 
     def __init__(self, score: Scorer) -> None:
+        super().__init__(_Handler)
         self.score = score
         self.fail_with: int | None = None
-        self.requests: list[dict[str, Any]] = []
-        self.stopping = threading.Event()
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.fake = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_port}{path}"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeReranker
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
 
     def do_POST(self) -> None:
         fake = self.server.fake

@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
 from support.net import free_port
 from support.process import ServerProcess
 
@@ -41,3 +44,16 @@ def streamlit_server(workdir: Path) -> Iterator[str]:
         url = f"http://127.0.0.1:{port}"
         server.wait_http(f"{url}/_stcore/health", START_TIMEOUT_S)
         yield url
+
+
+@contextmanager
+def browser_page(locale: str) -> Iterator[Page]:
+    """A page of headless Debian Chromium in `locale` (the app's labels follow the browser's language)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` to install Debian's Chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(locale=locale, viewport={"width": 1280, "height": 900})
+        finally:
+            browser.close()

@@ -1,6 +1,6 @@
 """Chat and console in a real browser: what customers cannot see, staff sign-in, and the questions log.
 
-Screenshots go to /tmp/console/ (chat, console sign-in, unanswered questions) for a person to look at.
+Screenshots (chat, console sign-in, unanswered questions) go to the test's tmp folder for a person to look at.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from support.ui import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from playwright.sync_api import Page, expect
+from support.ui import browser_page, streamlit_server
 
 from rag_app.ui.auth import hash_password
 
@@ -19,7 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
 PASSWORD = "staff password 1"
 ANSWER_TIMEOUT_MS = 120_000  # the first question loads the embedding model
-SCREENSHOTS = Path("/tmp/console")
 BOOTS_GUIDE = "# Boot care\n\n## Drying\nDry wet boots at room temperature, never next to a fire.\n"
 
 
@@ -32,14 +31,8 @@ def staff_server(rag_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` to install Debian's Chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+    with browser_page("zh-CN") as page:
+        yield page
 
 
 def ask(page: Page, question: str) -> None:
@@ -57,7 +50,6 @@ def answer(page: Page, n: int) -> object:
 
 def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answered(
         staff_server: str, page: Page, rag_env: Path, tmp_path: Path) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(staff_server)
     ask(page, "帐篷怎么清洁？")
     expect(answer(page, 0)).to_contain_text("漂白剂")
@@ -68,7 +60,7 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # no way to the console from here
     for internal in ("multilingual-e5", "chroma", str(rag_env)):
         expect(body).not_to_contain_text(internal)
-    page.screenshot(path=SCREENSHOTS / "chat.png", full_page=True)
+    page.screenshot(path=tmp_path / "chat.png", full_page=True)
 
     page.goto(staff_server + "/console")
     password = page.get_by_label("密码")
@@ -78,7 +70,7 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     expect(page.get_by_test_id("stTabs")).to_have_count(0)
     expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
     expect(body).not_to_contain_text("tent_zh.md")
-    page.screenshot(path=SCREENSHOTS / "console_sign_in.png", full_page=True)
+    page.screenshot(path=tmp_path / "console_sign_in.png", full_page=True)
 
     password.fill(PASSWORD)
     password.press("Enter")
@@ -91,7 +83,7 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     page.get_by_role("combobox").first.click()  # open a guide: its chunks as stored
     page.get_by_role("option", name="tent_zh.md").click()
     expect(page.get_by_test_id("stTabPanel").first.get_by_test_id("stExpander")).to_have_count(3)
-    page.screenshot(path=SCREENSHOTS / "console_guides.png", full_page=True)
+    page.screenshot(path=tmp_path / "console_guides.png", full_page=True)
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="问答").click()  # same session: still signed in
     ask(page, "How do I dry wet boots?")
@@ -114,7 +106,7 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
     expect(panel).to_contain_text("How do I dry wet boots?")  # the 👎, a group of its own
     export_group = first.get_by_test_id("stDownloadButton").locator("button")
     expect(export_group).to_be_in_viewport(ratio=1)  # the expander has finished opening
-    page.screenshot(path=SCREENSHOTS / "unanswered.png", full_page=True)
+    page.screenshot(path=tmp_path / "unanswered.png", full_page=True)
 
     with page.expect_download(timeout=ANSWER_TIMEOUT_MS) as download:
         export_group.click()
@@ -130,7 +122,7 @@ def test_customers_cannot_change_the_guides_and_staff_learn_what_was_not_answere
         export.click()
     item = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert item["question"] == "How do I dry wet boots?" and item["source"] == "boots_en.md"
-    page.screenshot(path=SCREENSHOTS / "console_quality.png", full_page=True)
+    page.screenshot(path=tmp_path / "console_quality.png", full_page=True)
 
 
 def test_without_a_staff_credential_the_console_does_not_exist(rag_env: Path, tmp_path: Path, page: Page) -> None:
