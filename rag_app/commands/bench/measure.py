@@ -28,14 +28,6 @@ WARMUP_QUERIES = 10
 MIN_COSINE = 0.99  # how close to the float model's vectors a faster backend must stay
 WRITE_BLOCK = 5_000  # chunks generated and upserted at a time when filling a large store
 
-DEFAULT_SIZES = (10_000, 100_000)
-COLLECTION = "bench"
-ST_MODEL = "all-MiniLM-L6-v2"
-PERTURBATION = 0.02  # per-dimension noise on reused unit vectors: cosine ~0.93 to the original
-WARMUP_QUERIES = 10
-MIN_COSINE = 0.99  # how close to the float model's vectors a faster backend must stay
-WRITE_BLOCK = 5_000  # chunks generated and upserted at a time when filling a large store
-
 
 def peak_rss_mb() -> float:
     """This process's peak resident set.
