@@ -85,6 +85,7 @@ _OPTION_SPLIT = re.compile(r"(?<=[:：])\s+(?=[A-Z][^:：.。]{0,40}[:：]\s)")
 _ZH_NUMERALS = "一二三四五六七八九十"
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+_IDENTIFIER = re.compile(r"(?=[a-z0-9.-]*[a-z])(?=[a-z0-9.-]*\d)[a-z0-9.-]+")
 _ANY_WORD = re.compile(r"\w+|[^\w\s]")
 
 ENGLISH_STOP_WORDS = frozenset(
@@ -113,6 +114,12 @@ def detect_language(text: str) -> Language:
 def text_size(text: str) -> float:
     """Length in words, a Han character counting half: how long a question "feels" in either script."""
     return len(HAN.findall(text)) / 2 + len(LATIN_WORD.findall(text))
+
+
+def is_identifier(term: str) -> bool:
+    """A term of letters and digits together ("e21", "f03", "lf-2"): an error code or a model number,
+    which names exactly one thing where a common word names many."""
+    return bool(_IDENTIFIER.fullmatch(term))
 
 
 def estimate_tokens(text: str) -> int:

@@ -26,6 +26,7 @@ from ingest.text import (
     Tokenizer,
     drop_page_numbers,
     is_bullet_line,
+    is_identifier,
     is_option_item,
     is_page_number,
     is_table_row,
@@ -40,6 +41,7 @@ EXTRACTIVE_PASSAGES = 3
 MAX_QUOTE_SIZE = 110  # words (a Han character counts half): what one answer quotes at most
 RANK_DECAY = 0.25  # a block of the n-th passage counts 1 / (1 + RANK_DECAY * n)
 SECOND_BLOCK_SHARE = 0.8  # a second block must score this share of the best one
+IDENTIFIER_WEIGHT = 3.0  # an error code or model number asked about outweighs the words around it
 ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row are quoted with it
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
 
@@ -217,7 +219,8 @@ def _choose(wanted: frozenset[str], blocks: list[_Block]) -> list[_Block]:
         return []
     units = [u for b in blocks for u in b.all_units()]
     df = {term: sum(term in u.terms for u in units) for term in wanted}
-    idf = {term: math.log(1 + len(units) / count) for term, count in df.items() if count}
+    idf = {term: math.log(1 + len(units) / count) * (IDENTIFIER_WEIGHT if is_identifier(term) else 1.0)
+           for term, count in df.items() if count}
     words = _words(wanted)
     for unit in units:
         unit.score = _match(unit.terms, words, idf)

@@ -418,6 +418,15 @@ def test_extractive_quotes_the_table_row_under_its_header() -> None:
     ]
 
 
+def test_extractive_quotes_the_row_of_the_error_code_asked_about() -> None:
+    codes = doc("c", "故障代码说明\n洗衣机出现故障时，显示屏会显示故障代码并发出提示音。\n"
+                     "故障代码 | 含义 | 处理方法\nE10 | 进水超时 | 检查水龙头是否打开\n"
+                     "E21 | 排水超时 | 检查排水管是否弯折或堵塞", "washer.docx", "故障代码说明", None, 0.9)
+    answer = extractive().answer("洗衣机显示E21是什么意思？", [codes])
+
+    assert answer.text.splitlines()[1:] == ["- 故障代码 | 含义 | 处理方法 [1]", "- E21 | 排水超时 | 检查排水管是否弯折或堵塞 [1]"]
+
+
 def test_extractive_quotes_the_option_a_paragraph_lists_under_its_lead() -> None:
     settings = doc("s", "You can configure features that appear on the Lock screen. From Settings, tap Lock screen "
                         "for the following options: Clock style: Set the type and color of the clock. "
