@@ -425,9 +425,9 @@ class Assistant:
 
     def _open_store(self) -> GuideStore:
         store = GuideStore(self.client, self.settings.rag_collection, self.embeddings)
-        if len(self.keyword) != store.count():
-            # The store is the source of truth: an index from a crashed ingest, or none (a Chroma
-            # server filled from another machine), is rebuilt from it.
+        if len(self.keyword) != store.count() or not self.keyword.current:
+            # The store is the source of truth: an index from a crashed ingest, none (a Chroma
+            # server filled from another machine), or one an older tokenizer made is rebuilt from it.
             self.keyword.replace_all(
                 {c.id: index_text(str(c.metadata.get("section", "")), c.text) for c in store.all_chunks()}
             )

@@ -40,6 +40,13 @@ class KeywordIndex:
         self._docs: dict[str, np.ndarray] = {}  # chunk id -> its tokens as vocabulary ids
         self._bm25: bm25s.BM25 | None = None
         self._document_frequency = np.zeros(0, dtype=np.int64)  # per vocabulary id
+        self._tokenizer_version = self.tokenize.VERSION  # of the tokenizer that made the loaded tokens
+
+    @property
+    def current(self) -> bool:
+        """Whether the stored tokens were made by this tokenizer (else `replace_all` must rebuild them)."""
+        self._refresh()
+        return self._tokenizer_version == self.tokenize.VERSION
 
     def __len__(self) -> int:
         self._refresh()
@@ -60,6 +67,7 @@ class KeywordIndex:
         with self._lock:
             self._vocab = {}
             self._docs = {chunk_id: self._encode(self.tokenize(text)) for chunk_id, text in entries.items()}
+            self._tokenizer_version = self.tokenize.VERSION
             self._persist_locked()
 
     def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
@@ -142,8 +150,11 @@ class KeywordIndex:
         if mtime == self._loaded_mtime:
             return
         self._vocab, self._docs = {}, {}
+        self._tokenizer_version = self.tokenize.VERSION if stored is None else 1  # 1: before it was recorded
         if stored == self._tokens_path:
             with np.load(stored, allow_pickle=False) as data:
+                if "tokenizer" in data:
+                    self._tokenizer_version = int(data["tokenizer"])
                 terms, flat, ends = data["terms"].tolist(), data["flat"], np.cumsum(data["lengths"])
                 self._vocab = {term: i for i, term in enumerate(terms)}
                 self._docs = dict(zip(data["ids"].tolist(), np.split(flat, ends[:-1]) if len(ends) else [], strict=True))
@@ -179,6 +190,7 @@ class KeywordIndex:
                 terms=np.array(list(self._vocab), dtype=str),
                 lengths=np.array([len(d) for d in docs], dtype=np.int64),
                 flat=np.concatenate(docs) if docs else np.empty(0, dtype=np.int32),
+                tokenizer=np.array(self._tokenizer_version),
             )
         os.replace(tmp, self._tokens_path)
         self._legacy_path.unlink(missing_ok=True)

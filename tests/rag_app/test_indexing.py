@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest.text import Tokenizer
 from rag_app.assistant import Assistant
+from rag_app.keyword import KeywordIndex
 from rag_app.settings import Settings
 
 
@@ -144,3 +146,26 @@ def test_a_change_of_chunking_rechunks_unchanged_files(tmp_path: Path, small_gui
     assert {c.id for c in after} == current and before - current  # the old chunks that changed are gone
     assert any(c.metadata.get("passage") for c in after) and len(second.keyword) == len(after)
     assert second.ingest([small_guides], progress=False).files_skipped == 2
+
+
+def test_a_keyword_index_an_older_tokenizer_made_is_rebuilt_from_the_store(tmp_path: Path) -> None:
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    (guides / "washer.md").write_text(
+        "# Washer guide\n\n## Error codes\n\nF-03 means the drain pump is blocked: clean the pump filter.\n\n"
+        "## Storage\n\nLeave the door open after washing so the drum dries.\n", encoding="utf-8")
+    settings = Settings(_env_file=None, rag_data_dir=tmp_path / "data")
+    first = Assistant(settings)
+    first.ingest([guides], progress=False)
+    texts = {c.id: c.text for c in first.store.all_chunks()}
+
+    class OldTokenizer(Tokenizer):
+        VERSION = Tokenizer.VERSION - 1
+
+        def __call__(self, text: str) -> list[str]:
+            return text.lower().split()
+
+    KeywordIndex(first.keyword.directory, OldTokenizer()).replace_all(texts)
+    reopened = Assistant(settings)
+    assert reopened.keyword.current
+    assert "F-03" in texts[reopened.keyword.search("What does F03 mean?", 1)[0][0]]

@@ -15,6 +15,13 @@ def test_tokenizer_segments_chinese_and_stems_english() -> None:
     assert "the" not in tokens and "的" not in tokens
 
 
+def test_a_code_is_found_however_its_hyphen_is_written() -> None:
+    tokenize = Tokenizer()
+    assert tokenize("Error F-03 on the display") == tokenize("error F03 on the display")
+    assert tokenize("故障代码E-21") == tokenize("故障代码 E21")
+    assert "wi-fi" in tokenize("Wi-Fi setup") and "5-10" in tokenize("wait 5-10 min")  # not codes
+
+
 def test_search_finds_exact_terms_in_both_languages(tmp_path: Path) -> None:
     index = KeywordIndex(tmp_path / "kw")
     index.update(
@@ -25,6 +32,7 @@ def test_search_finds_exact_terms_in_both_languages(tmp_path: Path) -> None:
         }
     )
     assert index.search("E21是什么意思", 3)[0][0] == "washer"
+    assert index.search("E-21 error", 3)[0][0] == "washer"
     assert index.search("how do I get sap off my tent?", 3)[0][0] == "tent"
     assert index.search("quantum chromodynamics", 3) == []
 
@@ -36,3 +44,14 @@ def test_updates_persist_and_another_instance_sees_them(tmp_path: Path) -> None:
     assert len(reader) == 2
     writer.update({"c": "backpack buckle repair"}, deleted=["a"])
     assert len(reader) == 2 and {i for i, _ in reader.search("burner buckle", 5)} == {"c"}
+
+
+def test_an_index_an_older_tokenizer_made_says_so_until_rebuilt(tmp_path: Path) -> None:
+    class OldTokenizer(Tokenizer):
+        VERSION = Tokenizer.VERSION - 1
+
+    KeywordIndex(tmp_path / "kw", OldTokenizer()).update({"a": "stove burner jet cleaning"})
+    index = KeywordIndex(tmp_path / "kw")
+    assert len(index) == 1 and not index.current
+    index.replace_all({"a": "stove burner jet cleaning"})
+    assert index.current and KeywordIndex(tmp_path / "kw").current
