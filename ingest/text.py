@@ -15,6 +15,7 @@ import threading
 from typing import Literal
 
 import jieba
+import jieba.posseg
 import Stemmer
 
 Language = Literal["zh", "en"]
@@ -137,6 +138,7 @@ class Tokenizer:
     def __init__(self) -> None:
         jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
         self._jieba = jieba.Tokenizer()
+        self._tagger = jieba.posseg.POSTokenizer(self._jieba)
         self._stemmer = Stemmer.Stemmer("english")
         self._lock = threading.Lock()
 
@@ -154,6 +156,15 @@ class Tokenizer:
     def terms(self, text: str) -> frozenset[str]:
         """The distinct terms of `text`."""
         return frozenset(self(text))
+
+    def nouns(self, text: str) -> list[str]:
+        """The Chinese nouns of `text` in order (jieba's part-of-speech tags; stop words left out)."""
+        nouns: list[str] = []
+        for match in HAN_RUN.finditer(text.lower()):
+            with self._lock:
+                tagged = self._tagger.lcut(match.group())
+            nouns += [p.word for p in tagged if p.flag.startswith("n") and p.word not in CHINESE_STOP_WORDS]
+        return nouns
 
     def _latin(self, text: str) -> list[str]:
         words = [w for w in _ASCII_WORD.findall(text) if w not in ENGLISH_STOP_WORDS]
