@@ -262,10 +262,17 @@ class Gate:
             top_coverage=self.keyword.coverage(question, [best.metadata["id"]]) if best else 0.0,
             held_coverage=max((self.keyword.coverage(question, [i]) for i in ids), default=0.0),
             subject=subject,
-            subject_mentions=self.mentions(subject, IN_PASSING + 1) if subject else 0,
+            subject_mentions=self._mentions(subject) if subject else 0,
             subject_named=bool(subject) and any(subject in kind for kind in kinds),
             names_product=bool(naming.products or naming.kinds),
         )
+
+    def _mentions(self, word: str) -> int:
+        """Chunks that hold the word, counted up to just past "in passing": the keyword index answers for
+        a word it holds often enough; else the store, verbatim (jieba may have split it differently
+        there), which scans the text (about 0.4 s at 100k chunks)."""
+        indexed = self.keyword.document_frequency(word)
+        return indexed if indexed > IN_PASSING else self.mentions(word, IN_PASSING + 1)
 
     def decide(self, question: str, passages: Sequence[Document]) -> Decision:
         """Similarity levels come from calibration; names and terms decide between them.

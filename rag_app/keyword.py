@@ -110,6 +110,11 @@ class KeywordIndex:
         self._refresh()
         return all(self._frequency(t) > 0 for t in self.tokenize(text))
 
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold the term as one of their terms."""
+        self._refresh()
+        return self._frequency(term.lower())
+
     def term_weights(self, query: str) -> dict[str, float]:
         """IDF weight of each of the question's terms (unknown terms weigh the most), as `coverage` uses."""
         self._refresh()

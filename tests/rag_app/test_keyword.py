@@ -36,3 +36,13 @@ def test_updates_persist_and_another_instance_sees_them(tmp_path: Path) -> None:
     assert len(reader) == 2
     writer.update({"c": "backpack buckle repair"}, deleted=["a"])
     assert len(reader) == 2 and {i for i, _ in reader.search("burner buckle", 5)} == {"c"}
+
+
+def test_product_names_count_as_known_terms_and_frequencies_count_chunks(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.update({"a": "Empty the dustbin after every run.", "b": "Rinse the dustbin weekly.", "c": "Replace the filter."})
+    assert index.document_frequency("dustbin") == 2 and index.document_frequency("Filter") == 1
+    assert index.document_frequency("boiler") == 0
+    alias = frozenset(index.tokenize("扫地机器人"))
+    assert index.absent_share("扫地机器人的 dustbin") > 0.5
+    assert index.absent_share("扫地机器人的 dustbin", known=alias) == 0.0
