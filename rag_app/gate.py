@@ -6,8 +6,11 @@ So each collection is *calibrated*: a built-in bank of questions no maintenance 
 (`data/refusal_bank.jsonl`) is asked of it, and the thresholds sit where the bank's best passages stop,
 per question language. A question is then answered when its best passage clearly beats the bank, or
 beats it narrowly and the passages hold its distinctive terms, and never when most of its terms
-appear nowhere in the collection (a product or feature the guides never mention). Questions that try
-to change the assistant's rules or ask for its prompt are refused before retrieval.
+appear nowhere in the collection (a product or feature the guides never mention). A Chinese question
+is also read for its subject (its first noun): one the guides mention only in passing (a tent in a
+washing machine's guide) needs a certain match; one naming a product category or alias the guides'
+tags hold (扫地机器人 for an English robot vacuum guide) is answered from the bank's median up.
+Questions that try to change the assistant's rules or ask for its prompt are refused before retrieval.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ CONFIDENT_MARGIN = 0.015  # confident: no term evidence needed, unless most term
 CERTAIN_MARGIN = 0.04  # certain: nothing but an unknown name refuses
 MIN_COVERAGE = 0.3  # IDF-weighted share of the question's terms the passages must hold in between
 MIN_TOP_COVERAGE = 0.1  # ... and the best passage alone (terms gathered across guides are no answer)
-HELD_COVERAGE = 0.7  # the passages, and the best one alone, hold this much: answer from the floor up
+HELD_COVERAGE = 0.7  # the passages, and one of them alone, hold this much: answer from the floor up
 IN_PASSING = 2  # a subject the collection mentions in at most this many chunks: only in passing
 MAX_ABSENT = 0.7  # above this IDF-weighted share of terms the collection never mentions: refuse
 # Question words that guides, written as statements, rarely use: their absence says nothing.
@@ -212,11 +215,11 @@ class Evidence:
     unknown_names: int  # of those, the ones the collection never mentions
     names_in_passages: bool  # the passages hold every name the question has (and it has one)
     top_coverage: float  # coverage by the best passage alone
-    held_coverage: float = 0.0  # coverage by the one passage that holds the most of the question's terms
-    subject: str = ""  # a Chinese question's first noun: what it is about
-    subject_mentions: int = 0  # chunks that mention the subject (an upper bound)
-    subject_named: bool = False  # the subject is (part of) a category or plain-word alias of a product here
-    names_product: bool = False  # the question names one of this collection's products or kinds
+    held_coverage: float  # coverage by the one passage that holds the most of the question's terms
+    subject: str  # a Chinese question's first noun (what it is about); "" for English
+    subject_mentions: int  # chunks that mention the subject (exact up to IN_PASSING + 1)
+    subject_named: bool  # the subject is (part of) a category or plain-word alias of a product here
+    names_product: bool  # the question names one of this collection's products or kinds
 
 
 @dataclass(frozen=True)
@@ -244,15 +247,16 @@ class Gate:
         names = entities(question)
         best = max(passages, key=lambda p: float(p.metadata["score"]), default=None)
         ids = [p.metadata["id"] for p in passages]
+        language = detect_language(question)
         catalog = self.catalog()
         naming = catalog.named_in(question)
         subject = next((n for n in self.keyword.tokenize.nouns(question) if len(n) > 1 and n not in QUESTION_WORDS),
-                       "") if detect_language(question) == "zh" else ""
+                       "") if language == "zh" else ""
         terms = [(term, specific) for p in catalog.products.values() for term, specific in p.naming_terms()]
         kinds = [term.casefold() for term, specific in terms if not specific]
         known = frozenset(token for term, _ in terms for token in self.keyword.tokenize(term))
         return Evidence(
-            language=detect_language(question),
+            language=language,
             score=max((float(p.metadata["score"]) for p in passages), default=0.0),
             coverage=self.keyword.coverage(question, ids),
             absent=self.keyword.absent_share(question, QUESTION_WORDS, known),
@@ -279,9 +283,11 @@ class Gate:
 
         A named model or code the guides never mention refuses outright (a sibling product), one the
         passages hold answers (evidence across languages, where similarity runs low); a question most
-        of whose terms the guides never use needs a certain match; between the bank's median and its
-        top, a question answers when it names things the guides mention, or when the passages, and
-        the best one alone, hold enough of its distinctive terms.
+        of whose terms the guides never use needs a certain match, and so does one whose subject they
+        mention only in passing (unless it names one of their products); between the bank's median
+        and its top, a question answers when it names things the guides mention or a product category
+        or alias their tags hold, or when the passages, and one passage alone, hold enough of its
+        distinctive terms.
         """
         if is_injection(question):
             return Decision(False, "injection")
