@@ -12,10 +12,13 @@ import logging
 import math
 import re
 import threading
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import jieba
 import Stemmer
+
+if TYPE_CHECKING:
+    from jieba.posseg import POSTokenizer
 
 Language = Literal["zh", "en"]
 
@@ -143,6 +146,7 @@ class Tokenizer:
     def __init__(self) -> None:
         jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
         self._jieba = jieba.Tokenizer()
+        self._tagger: POSTokenizer | None = None
         self._stemmer = Stemmer.Stemmer("english")
         self._lock = threading.Lock()
 
@@ -160,6 +164,19 @@ class Tokenizer:
     def terms(self, text: str) -> frozenset[str]:
         """The distinct terms of `text`."""
         return frozenset(self(text))
+
+    def nouns(self, text: str) -> list[str]:
+        """The Chinese nouns of `text` in order (jieba's part-of-speech tags; stop words left out)."""
+        nouns: list[str] = []
+        for match in HAN_RUN.finditer(text.lower()):
+            with self._lock:
+                if self._tagger is None:
+                    import jieba.posseg  # its tables take ~0.5 s to load: only once a question needs them
+
+                    self._tagger = jieba.posseg.POSTokenizer(self._jieba)
+                tagged = self._tagger.lcut(match.group())
+            nouns += [p.word for p in tagged if p.flag.startswith("n") and p.word not in CHINESE_STOP_WORDS]
+        return nouns
 
     def _latin(self, text: str) -> list[str]:
         words = [_CODE_HYPHEN.sub("", w) if is_identifier(w) else w

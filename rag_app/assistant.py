@@ -83,7 +83,7 @@ class Assistant:
         self.store = self._open_store()
         self.retriever: HybridRetriever = make_retriever(settings, self.store, self.embeddings, self.keyword)
         self._calibration_lock = threading.Lock()
-        self.gate = Gate(self.keyword, self._stored_calibration())
+        self.gate = Gate(self.keyword, self._stored_calibration(), self._catalog, self._mentions)
         self.retriever.gate = self.gate
         self.answerer = Answerer(settings, make_chat_model(settings), self.keyword.tokenize)
         self._catalog_cache: tuple[int | None, Catalog] | None = None
@@ -189,7 +189,8 @@ class Assistant:
         self.keyword = KeywordIndex(self.keyword.directory, self.keyword.tokenize)
         self.store = self._open_store()
         self.retriever = make_retriever(self.settings, self.store, self.embeddings, self.keyword)
-        self.gate = Gate(self.keyword, DEFAULT_CALIBRATION.with_overrides(self.settings))
+        self.gate = Gate(self.keyword, DEFAULT_CALIBRATION.with_overrides(self.settings), self._catalog,
+                         self._mentions)
         self.retriever.gate = self.gate
 
     # The relevance gate
@@ -210,7 +211,8 @@ class Assistant:
                 return self.gate.calibration
             measured = calibrate(
                 lambda questions: self.store.best_similarities(self.embeddings.embed_queries(questions)),
-                self.retriever.search, self.keyword, chunks, self.embeddings.fingerprint,
+                self.retriever.search, self.keyword, chunks, self.embeddings.fingerprint, self._catalog,
+                self._mentions,
             )
             self.store.set_metadata(CALIBRATION_KEY, measured.to_json())
             self.gate.calibration = measured.with_overrides(self.settings)
@@ -368,6 +370,10 @@ class Assistant:
             evidence.append(Evidence(product, found, coverage))
         return products_to_ask(evidence, self.keyword.term_weights(question), self.keyword.tokenize,
                                catalog.masks(), codes)
+
+    def _mentions(self, text: str, limit: int) -> int:
+        """Chunks holding the text verbatim, up to `limit` (the store is reopened by `rebuild`)."""
+        return self.store.chunks_containing(text, limit)
 
     def _catalog(self) -> Catalog:
         """The products in the store, rebuilt when an ingest (here or in another process) changed it."""

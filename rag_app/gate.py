@@ -6,8 +6,11 @@ So each collection is *calibrated*: a built-in bank of questions no maintenance 
 (`data/refusal_bank.jsonl`) is asked of it, and the thresholds sit where the bank's best passages stop,
 per question language. A question is then answered when its best passage clearly beats the bank, or
 beats it narrowly and the passages hold its distinctive terms, and never when most of its terms
-appear nowhere in the collection (a product or feature the guides never mention). Questions that try
-to change the assistant's rules or ask for its prompt are refused before retrieval.
+appear nowhere in the collection (a product or feature the guides never mention). A Chinese question
+is also read for its subject (its first noun): one the guides mention only in passing (a tent in a
+washing machine's guide) needs a certain match; one naming a product category or alias the guides'
+tags hold (扫地机器人 for an English robot vacuum guide) is answered from the bank's median up.
+Questions that try to change the assistant's rules or ask for its prompt are refused before retrieval.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from langchain_core.documents import Document
 
 from ingest.text import Language, detect_language
 from rag_app.keyword import KeywordIndex
+from rag_app.products import Catalog
 from rag_app.settings import Settings
 
 BANK_PATH = Path(__file__).parent / "data" / "refusal_bank.jsonl"
@@ -40,7 +44,8 @@ CONFIDENT_MARGIN = 0.015  # confident: no term evidence needed, unless most term
 CERTAIN_MARGIN = 0.04  # certain: nothing but an unknown name refuses
 MIN_COVERAGE = 0.3  # IDF-weighted share of the question's terms the passages must hold in between
 MIN_TOP_COVERAGE = 0.1  # ... and the best passage alone (terms gathered across guides are no answer)
-HELD_COVERAGE = 0.7  # the passages, and the best one alone, hold this much: answer from the floor up
+HELD_COVERAGE = 0.7  # the passages, and one of them alone, hold this much: answer from the floor up
+IN_PASSING = 2  # a subject the collection mentions in at most this many chunks: only in passing
 MAX_ABSENT = 0.7  # above this IDF-weighted share of terms the collection never mentions: refuse
 # Question words that guides, written as statements, rarely use: their absence says nothing.
 QUESTION_WORDS = frozenset([
@@ -205,52 +210,84 @@ class Evidence:
     language: Language
     score: float  # best passage's cosine similarity
     coverage: float  # IDF-weighted share of the question's terms the passages hold
-    absent: float  # IDF-weighted share of the question's terms no chunk of the collection holds
+    absent: float  # IDF-weighted share of the question's terms no chunk holds nor any product name or alias
     names: int  # model numbers, codes, numbered names in the question
     unknown_names: int  # of those, the ones the collection never mentions
     names_in_passages: bool  # the passages hold every name the question has (and it has one)
     top_coverage: float  # coverage by the best passage alone
+    held_coverage: float  # coverage by the one passage that holds the most of the question's terms
+    subject: str  # a Chinese question's first noun (what it is about); "" for English
+    subject_mentions: int  # chunks that mention the subject (exact up to IN_PASSING + 1)
+    subject_named: bool  # the subject is (part of) a category or plain-word alias of a product here
+    names_product: bool  # the question names one of this collection's products or kinds
 
 
 @dataclass(frozen=True)
 class Decision:
     relevant: bool
-    reason: Literal["injection", "no passages", "unknown name", "names in passages", "certain", "unknown terms", "confident",
-                    "below floor", "names known", "terms held", "below threshold", "terms covered",
-                    "terms not covered"]
+    reason: Literal["injection", "no passages", "unknown name", "names in passages", "certain", "subject in passing",
+                    "unknown terms", "confident", "below floor", "names known", "subject named", "terms held",
+                    "below threshold", "terms covered", "terms not covered"]
     evidence: Evidence | None = None
 
 
 class Gate:
     """Decides whether the passages retrieved for a question answer it."""
 
-    def __init__(self, keyword: KeywordIndex, calibration: Calibration) -> None:
+    def __init__(self, keyword: KeywordIndex, calibration: Calibration, catalog: Callable[[], Catalog],
+                 mentions: Callable[[str, int], int]) -> None:
+        """`catalog`: the collection's products as they are now (names, categories, aliases); `mentions`:
+        how many chunks (counted up to a limit) hold a text verbatim, whatever jieba made of it there."""
         self.keyword = keyword
         self.calibration = calibration
+        self.catalog = catalog
+        self.mentions = mentions
 
     def evidence(self, question: str, passages: Sequence[Document]) -> Evidence:
         names = entities(question)
         best = max(passages, key=lambda p: float(p.metadata["score"]), default=None)
         ids = [p.metadata["id"] for p in passages]
+        language = detect_language(question)
+        catalog = self.catalog()
+        naming = catalog.named_in(question)
+        subject = next((n for n in self.keyword.tokenize.nouns(question) if len(n) > 1 and n not in QUESTION_WORDS),
+                       "") if language == "zh" else ""
+        terms = [(term, specific) for p in catalog.products.values() for term, specific in p.naming_terms()]
+        kinds = [term.casefold() for term, specific in terms if not specific]
+        known = frozenset(token for term, _ in terms for token in self.keyword.tokenize(term))
         return Evidence(
-            language=detect_language(question),
+            language=language,
             score=max((float(p.metadata["score"]) for p in passages), default=0.0),
             coverage=self.keyword.coverage(question, ids),
-            absent=self.keyword.absent_share(question, QUESTION_WORDS),
+            absent=self.keyword.absent_share(question, QUESTION_WORDS, known),
             names=len(names),
             unknown_names=sum(not self.keyword.mentions(name) for name in names),
             names_in_passages=bool(names) and all(self.keyword.coverage(name, ids) >= 1.0 for name in names),
             top_coverage=self.keyword.coverage(question, [best.metadata["id"]]) if best else 0.0,
+            held_coverage=max((self.keyword.coverage(question, [i]) for i in ids), default=0.0),
+            subject=subject,
+            subject_mentions=self._mentions(subject) if subject else 0,
+            subject_named=bool(subject) and any(subject in kind for kind in kinds),
+            names_product=bool(naming.products or naming.kinds),
         )
+
+    def _mentions(self, word: str) -> int:
+        """Chunks that hold the word, counted up to just past "in passing": the keyword index answers for
+        a word it holds often enough; else the store, verbatim (jieba may have split it differently
+        there), which scans the text (about 0.4 s at 100k chunks)."""
+        indexed = self.keyword.document_frequency(word)
+        return indexed if indexed > IN_PASSING else self.mentions(word, IN_PASSING + 1)
 
     def decide(self, question: str, passages: Sequence[Document]) -> Decision:
         """Similarity levels come from calibration; names and terms decide between them.
 
         A named model or code the guides never mention refuses outright (a sibling product), one the
         passages hold answers (evidence across languages, where similarity runs low); a question most
-        of whose terms the guides never use needs a certain match; between the bank's median and its
-        top, a question answers when it names things the guides mention, or when the passages, and
-        the best one alone, hold enough of its distinctive terms.
+        of whose terms the guides never use needs a certain match, and so does one whose subject they
+        mention only in passing (unless it names one of their products); between the bank's median
+        and its top, a question answers when it names things the guides mention or a product category
+        or alias their tags hold, or when the passages, and one passage alone, hold enough of its
+        distinctive terms.
         """
         if is_injection(question):
             return Decision(False, "injection")
@@ -265,6 +302,9 @@ class Gate:
             return Decision(True, "names in passages", evidence)
         if evidence.score >= limits.certain:
             return Decision(True, "certain", evidence)
+        if (0 < evidence.subject_mentions <= IN_PASSING and not evidence.subject_named and not evidence.names_product
+                and not evidence.names):
+            return Decision(False, "subject in passing", evidence)
         if evidence.absent > calibration.max_absent:
             return Decision(False, "unknown terms", evidence)
         if evidence.score >= limits.confident:
@@ -273,7 +313,9 @@ class Gate:
             return Decision(False, "below floor", evidence)
         if evidence.names:
             return Decision(True, "names known", evidence)
-        if min(evidence.coverage, evidence.top_coverage) >= HELD_COVERAGE:
+        if evidence.subject_named:
+            return Decision(True, "subject named", evidence)
+        if min(evidence.coverage, evidence.held_coverage) >= HELD_COVERAGE:
             return Decision(True, "terms held", evidence)
         if evidence.score < limits.threshold:
             return Decision(False, "below threshold", evidence)
@@ -308,6 +350,8 @@ def calibrate(
     keyword: KeywordIndex,
     chunks: Sequence[tuple[str, str, str]],
     model: str,
+    catalog: Callable[[], Catalog],
+    mentions: Callable[[str, int], int],
 ) -> Calibration:
     """Measure this collection with this model: where the bank's best passages stop, per language.
 
@@ -330,7 +374,7 @@ def calibrate(
                         "max": round(max(values), 4)}
     calibration = Calibration(thresholds=thresholds, model=model, chunks=len(chunks), bank_questions=len(bank),
                               bank_scores=scores, calibrated_at=datetime.now(UTC).isoformat(timespec="seconds"))
-    gate = Gate(keyword, calibration)
+    gate = Gate(keyword, calibration, catalog, mentions)
     own = generated_questions(chunks)
     answered = sum(gate.decide(q, search(q)).relevant for q in own)
     self_check = {"questions": len(own), "answered": round(answered / len(own), 4) if own else 0.0}

@@ -101,20 +101,27 @@ class KeywordIndex:
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if self._vocab.get(t) in present) / total if total > 0 else 0.0
 
-    def absent_share(self, query: str, ignore: frozenset[str] = frozenset()) -> float:
-        """IDF-weighted share of the question's terms (less `ignore`) that no chunk of the collection holds.
+    def absent_share(self, query: str, ignore: frozenset[str] = frozenset(), known: frozenset[str] = frozenset()) -> float:
+        """IDF-weighted share of the question's terms (less `ignore`) that no chunk of the collection holds
+        (nor `known`: e.g. the products' names and aliases, "扫地机器人" for an English guide).
 
         Mostly absent terms mean a product, part or feature the guides never mention (a sibling
         product, another appliance), however close the question's vector lands.
         """
         weights = {t: w for t, w in self.term_weights(query).items() if t not in ignore}
         total = sum(weights.values())
-        return sum(w for t, w in weights.items() if self._frequency(t) == 0) / total if total > 0 else 0.0
+        absent = sum(w for t, w in weights.items() if self._frequency(t) == 0 and t not in known)
+        return absent / total if total > 0 else 0.0
 
     def mentions(self, text: str) -> bool:
         """Whether some chunk holds each of the text's terms (e.g. a model number's)."""
         self._refresh()
         return all(self._frequency(t) > 0 for t in self.tokenize(text))
+
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold the term as one of their terms."""
+        self._refresh()
+        return self._frequency(term.lower())
 
     def term_weights(self, query: str) -> dict[str, float]:
         """IDF weight of each of the question's terms (unknown terms weigh the most), as `coverage` uses."""

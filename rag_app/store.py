@@ -119,6 +119,10 @@ class GuideStore:
         """Ids of the chunks matching a Chroma metadata filter."""
         return self.collection.get(where=where, include=[])["ids"]
 
+    def chunks_containing(self, text: str, limit: int) -> int:
+        """How many chunks (counted up to `limit`) hold the text verbatim: Chroma's full-text filter."""
+        return len(self.collection.get(where_document={"$contains": text}, limit=limit, include=[])["ids"])
+
     def update_metadata(self, ids: Sequence[str], fields: dict[str, Any]) -> None:
         """Set (None: remove) metadata fields of existing chunks without touching their vectors."""
         for start in range(0, len(ids), self._batch):

@@ -153,6 +153,8 @@ def gate_fields(assistant: Assistant, question: str, k: int,
             | ({"score": round(evidence.score, 4), "coverage": round(evidence.coverage, 3),
                 "absent": round(evidence.absent, 3), "names": evidence.names,
                 "unknown_names": evidence.unknown_names, "names_in_passages": evidence.names_in_passages,
-                "top_coverage": round(evidence.top_coverage, 3),
+                "top_coverage": round(evidence.top_coverage, 3), "held_coverage": round(evidence.held_coverage, 3),
+                "subject": evidence.subject, "subject_mentions": evidence.subject_mentions,
+                "subject_named": evidence.subject_named, "names_product": evidence.names_product,
                 "threshold": assistant.gate.calibration.thresholds[evidence.language].threshold}
                if evidence else {})}

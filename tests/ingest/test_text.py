@@ -1,10 +1,11 @@
-"""The text toolkit's reading of manual lines: steps, rows, options, page numbers, sentences."""
+"""The text toolkit's reading of manual lines: steps, rows, options, page numbers, sentences; nouns."""
 
 from __future__ import annotations
 
 import pytest
 
 from ingest.text import (
+    Tokenizer,
     drop_page_numbers,
     is_bullet_line,
     is_option_item,
@@ -42,3 +43,9 @@ def test_sentences_split_at_steps_and_options() -> None:
         "From Settings, tap Lock screen for the following options:", "Clock style: Set the type.",
         "Roaming clock: Show two clocks."]
     assert split_sentences("关机并拔下电源插头。取下后盖板！") == ["关机并拔下电源插头。", "取下后盖板！"]
+
+
+def test_nouns_are_the_chinese_nouns_in_order() -> None:
+    nouns = Tokenizer().nouns("净化器的滤网脏了，能拿到水龙头下冲一冲吗？ The filter is dirty.")
+    assert nouns[:2] == ["净化器", "滤网"]
+    assert "filter" not in nouns and "的" not in nouns

@@ -140,3 +140,44 @@ def test_removing_a_guide_recalibrates(tmp_path: Path, small_guides: Path) -> No
     after = assistant.calibration
     assert after.chunks == assistant.store.count() < before.chunks
     assert after.calibrated_at >= before.calibrated_at
+
+
+VACUUM_GUIDE_EN = """# Tidyo R7 Max Robot Vacuum Care
+
+## Dustbin
+Empty the dustbin after every run. The dustbin holds 400 ml of dust; the robot stops and says "dustbin full"
+when it is full. Rinse the dustbin with water once a week and let it dry before refitting it.
+
+## Filter
+Tap the filter clean after every run and replace it every three months.
+"""
+
+
+@pytest.mark.slow
+def test_subject_decides_between_a_product_the_guides_hold_and_one_they_name_in_passing(
+        tmp_path: Path, small_guides: Path) -> None:
+    (small_guides / "vacuum_en.md").write_text(VACUUM_GUIDE_EN, encoding="utf-8")
+    (small_guides / "vacuum_en.meta.yaml").write_text(
+        "product: Tidyo R7 Max\nmodel: R7 Max\ncategory: robot vacuum\naliases: [扫地机器人, 扫地机]\n", encoding="utf-8")
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
+                                   embedding_cache_dir=tmp_path / "cache"))
+    assistant.ingest([small_guides], progress=False)
+
+    # The English guide's alias: a Chinese question naming it is about a product held here ...
+    question = "扫地机器人的滤网多久换一次？"
+    named = assistant.gate_decision(question, assistant.retrieve(question))
+    assert named.evidence is not None and named.evidence.subject == "扫地" and named.evidence.subject_named
+    assert not assistant.ask(question).refused
+    # ... and without the alias, one about a product the guides never mention.
+    (small_guides / "vacuum_en.meta.yaml").write_text("product: Tidyo R7 Max\nmodel: R7 Max\n", encoding="utf-8")
+    assistant.ingest([small_guides], progress=False)
+    assert assistant.ask(question).refused
+
+    # The tent guide says once not to use a washing machine: that is no guide to washing machines.
+    question = "洗衣机的滚筒怎么清洁？"
+    passing = assistant.gate_decision(question, assistant.retrieve(question))
+    assert passing.evidence is not None and passing.evidence.subject == "洗衣机"
+    assert passing.evidence.subject_mentions == 1 and not passing.evidence.subject_named
+    assert passing.reason == "subject in passing"
+    assert assistant.ask(question).refused
+    assert not assistant.ask("帐篷上的树汁怎么去掉？").refused

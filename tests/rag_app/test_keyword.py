@@ -55,3 +55,13 @@ def test_an_index_an_older_tokenizer_made_says_so_until_rebuilt(tmp_path: Path) 
     assert len(index) == 1 and not index.current
     index.replace_all({"a": "stove burner jet cleaning"})
     assert index.current and KeywordIndex(tmp_path / "kw").current
+
+
+def test_product_names_count_as_known_terms_and_frequencies_count_chunks(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.update({"a": "Empty the dustbin after every run.", "b": "Rinse the dustbin weekly.", "c": "Replace the filter."})
+    assert index.document_frequency("dustbin") == 2 and index.document_frequency("Filter") == 1
+    assert index.document_frequency("boiler") == 0
+    alias = frozenset(index.tokenize("扫地机器人"))
+    assert index.absent_share("扫地机器人的 dustbin") > 0.5
+    assert index.absent_share("扫地机器人的 dustbin", known=alias) == 0.0
