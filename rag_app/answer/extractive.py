@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,9 +20,11 @@ from langchain_core.documents import Document
 
 from ingest.clean import is_callout_label, starts_with_callout
 from ingest.text import (
+    CHINESE_STOP_WORDS,
     ENDS_SENTENCE,
     HAN,
     Language,
+    QuestionKind,
     Tokenizer,
     drop_page_numbers,
     is_bullet_line,
@@ -30,6 +32,7 @@ from ingest.text import (
     is_option_item,
     is_page_number,
     is_table_row,
+    question_kind,
     split_sentences,
     step_number,
     strip_bullet,
@@ -43,10 +46,13 @@ RANK_DECAY = 0.25  # a block of the n-th passage counts 1 / (1 + RANK_DECAY * n)
 SECOND_BLOCK_SHARE = 0.8  # a second block must score this share of the best one
 IDENTIFIER_WEIGHT = 3.0  # an error code or model number asked about outweighs the words around it
 ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row are quoted with it
+CHARACTER_WEIGHT = 0.5  # a Chinese word matched only by a character of it ("血迹" in "血渍"): half its weight
+PRODUCT_KEYS = ("product", "model", "aliases")
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 
+TermWeights = Callable[[str], Mapping[str, float]]  # a question -> the IDF of its terms in the knowledge base
 Kind = Literal["steps", "list", "table", "paragraph"]
 
 
@@ -79,15 +85,24 @@ class _Block:
         return self.leading + self.intro + self.units + self.warnings
 
 
-def quote(question: str, passages: Sequence[Document], language: Language, tokenize: Tokenizer) -> str:
-    """The best-matching block (and a close second) of the top passages, each line with its [n]."""
+def quote(question: str, passages: Sequence[Document], language: Language, tokenize: Tokenizer,
+          corpus_weights: Mapping[str, float] | None = None) -> str:
+    """The best-matching block (and a close second) of the top passages, each line with its [n].
+
+    `corpus_weights`: the IDF of the question's terms in the whole knowledge base; without them a term
+    weighs by how rare it is in the passages alone.
+    """
     blocks = [block for rank, doc in enumerate(passages[:EXTRACTIVE_PASSAGES])
               for block in _passage_blocks(rank, doc, tokenize)]
     _dedupe(blocks)
     blocks = [block for block in blocks if block.units]
+    # The product's own name selects the passage, not the line: "LF-2 Pro 有多重" asks for the weight row.
+    names = frozenset().union(*(tokenize.terms(str(doc.metadata.get(key) or ""))
+                                for doc in passages for key in PRODUCT_KEYS))
+    kind = question_kind(question)
     lines = [QUOTE_LABEL[language]]
-    for block in _choose(tokenize.terms(question), blocks):
-        lines += [_line(unit, block.passage) for unit in _quoted(block)]
+    for block in _choose(tokenize.terms(question) - names, blocks, kind, corpus_weights or {}):
+        lines += [_line(unit, block.passage) for unit in _quoted(block, kind)]
     return "\n".join(lines)
 
 
@@ -103,12 +118,13 @@ def _passage_blocks(rank: int, doc: Document, tokenize: Tokenizer) -> list[_Bloc
     """The passage's blocks in reading order. A warning belongs to the block before it, except one
     that opens a procedure, list or table ("Unplug first", then the steps): that one leads it."""
     section = str(doc.metadata.get("section") or "")
-    title = tokenize.terms(section.split(" > ")[-1]) if section else frozenset()
+    title = tokenize.terms(section.split(" > ")[-1]) | _characters(section.split(" > ")[-1]) if section \
+        else frozenset()
     blocks: list[_Block] = []
     pending: list[_Unit] = []  # warnings whose block is not known yet
 
     def unit(text: str) -> _Unit:
-        return _Unit(text, tokenize.terms(text))
+        return _Unit(text, tokenize.terms(text) | _characters(text))
 
     def start(block: _Block) -> None:
         if block.kind == "paragraph" and blocks:
@@ -201,11 +217,17 @@ def _dedupe(blocks: list[_Block]) -> None:
 # --- choosing and quoting ----------------------------------------------------------------------------
 
 
+def _characters(text: str) -> frozenset[str]:
+    """The Han characters of `text` that carry meaning, as terms of their own."""
+    return frozenset(c for c in HAN.findall(text.lower()) if c not in CHINESE_STOP_WORDS)
+
+
 def _words(wanted: frozenset[str]) -> list[list[str]]:
     """The question's terms grouped by word: jieba's search mode also yields the parts of a compound
-    (净化器 -> 净化, 化器), which must not count the word several times."""
+    (净化器 -> 净化, 化器), which must not count the word several times. A Chinese word's characters are
+    its last resort: manuals and users often write the same thing with different words (血迹, 血渍)."""
     whole = [t for t in wanted if not any(t != other and t in other for other in wanted)]
-    return [[t for t in wanted if t in word] for word in whole]
+    return [[t for t in wanted if t in word] + sorted(_characters(word) - wanted) for word in whole]
 
 
 def _match(terms: frozenset[str], words: list[list[str]], idf: dict[str, float]) -> float:
@@ -213,15 +235,19 @@ def _match(terms: frozenset[str], words: list[list[str]], idf: dict[str, float])
     return sum(max((idf.get(t, 0.0) for t in parts if t in terms), default=0.0) for parts in words)
 
 
-def _choose(wanted: frozenset[str], blocks: list[_Block]) -> list[_Block]:
-    """The best block, and a second one when it scores nearly as well and the budget allows."""
+def _choose(wanted: frozenset[str], blocks: list[_Block], kind: QuestionKind,
+            corpus_weights: Mapping[str, float]) -> list[_Block]:
+    """The best block, and a second one when it scores nearly as well and the budget allows.
+
+    A procedure a paragraph leads into joins it unless the question asks for one value.
+    """
     if not blocks:
         return []
     units = [u for b in blocks for u in b.all_units()]
-    df = {term: sum(term in u.terms for u in units) for term in wanted}
-    idf = {term: math.log(1 + len(units) / count) * (IDENTIFIER_WEIGHT if is_identifier(term) else 1.0)
-           for term, count in df.items() if count}
     words = _words(wanted)
+    df = {term: sum(term in u.terms for u in units) for parts in words for term in parts}
+    idf = {term: corpus_weights.get(term, math.log(1 + len(units) / count)) * _weight(term, wanted)
+           for term, count in df.items() if count}
     for unit in units:
         unit.score = _match(unit.terms, words, idf)
     for block in blocks:
@@ -232,17 +258,23 @@ def _choose(wanted: frozenset[str], blocks: list[_Block]) -> list[_Block]:
     if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant
         ranked = blocks
     chosen = [ranked[0]]
-    room = MAX_QUOTE_SIZE - _size(_quoted(ranked[0]))
-    follower = _following(ranked[0], blocks)
-    if follower is not None and _size(_quoted(follower)) <= room:  # the lead-in and its procedure
+    room = MAX_QUOTE_SIZE - _size(ranked[0].all_units())
+    follower = _following(ranked[0], blocks) if kind != "value" else None
+    if follower is not None and _size(follower.all_units()) <= room:  # the lead-in and its procedure
         return [ranked[0], follower]
     for block in ranked[1:]:
         if block.score < SECOND_BLOCK_SHARE * ranked[0].score or block.score == 0:
             break
-        if block.passage == ranked[0].passage and _size(_quoted(block)) <= room:
+        if block.passage == ranked[0].passage and _size(block.all_units()) <= room:
             chosen.append(block)
             break
     return sorted(chosen, key=lambda b: (b.passage, blocks.index(b)))
+
+
+def _weight(term: str, wanted: frozenset[str]) -> float:
+    if term not in wanted:
+        return CHARACTER_WEIGHT
+    return IDENTIFIER_WEIGHT if is_identifier(term) else 1.0
 
 
 def _following(block: _Block, blocks: list[_Block]) -> _Block | None:
@@ -255,9 +287,20 @@ def _following(block: _Block, blocks: list[_Block]) -> _Block | None:
     return None
 
 
-def _quoted(block: _Block) -> list[_Unit]:
-    """What of the block is quoted, within the budget, in reading order, with its warnings."""
+def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
+    """What of the block is quoted, within the budget, in reading order, with its warnings.
+
+    Asked how, a procedure is quoted whole from its first step and a paragraph whole; asked for a value,
+    a yes or a no, the steps, sentences or warnings that hold it.
+    """
     budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
+    answering = _answering(block)
+    if kind == "other" and block.kind == "paragraph" and any(u in block.units for u in answering):
+        # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end
+        start = next(i for i, u in enumerate(block.units) if u in answering)
+        return _prefix(block.units[start:], budget) + [u for u in block.warnings if u in answering]
+    if answering and (kind != "how" and block.kind == "paragraph" or kind == "value" and block.kind == "steps"):
+        return answering
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)
         best = max(block.units, key=lambda u: u.score)
@@ -279,6 +322,17 @@ def _quoted(block: _Block) -> list[_Unit]:
         first = (block.intro + block.units)[0]
         body = [_Unit(_cut(first.text, budget), first.terms)]
     return block.leading + body + block.warnings
+
+
+def _answering(block: _Block) -> list[_Unit]:
+    """The units that hold the answer, those scoring near the best one, in reading order; its warnings
+    among them come first for the budget."""
+    units = block.all_units()
+    best = max(u.score for u in units)
+    taken = [u for u in units if best > 0 and u.score >= ROW_SHARE * best]
+    warnings = [u for u in taken if u in block.leading or u in block.warnings]
+    kept = _prefix([u for u in taken if u not in warnings], MAX_QUOTE_SIZE - _size(warnings))
+    return [u for u in taken if u in warnings or u in kept]
 
 
 def _prefix(units: list[_Unit], budget: float) -> list[_Unit]:
