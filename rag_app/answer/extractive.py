@@ -222,17 +222,17 @@ def _characters(text: str) -> frozenset[str]:
     return frozenset(c for c in HAN.findall(text.lower()) if c not in CHINESE_STOP_WORDS)
 
 
-def _words(wanted: frozenset[str]) -> list[list[str]]:
+def _words(wanted: frozenset[str]) -> dict[str, list[str]]:
     """The question's terms grouped by word: jieba's search mode also yields the parts of a compound
     (净化器 -> 净化, 化器), which must not count the word several times. A Chinese word's characters are
     its last resort: manuals and users often write the same thing with different words (血迹, 血渍)."""
     whole = [t for t in wanted if not any(t != other and t in other for other in wanted)]
-    return [[t for t in wanted if t in word] + sorted(_characters(word) - wanted) for word in whole]
+    return {word: [t for t in wanted if t in word] + sorted(_characters(word) - wanted) for word in whole}
 
 
-def _match(terms: frozenset[str], words: list[list[str]], idf: dict[str, float]) -> float:
+def _match(terms: frozenset[str], weights: list[dict[str, float]]) -> float:
     """How much of the question `terms` hold: per question word, its best-weighted part that is there."""
-    return sum(max((idf.get(t, 0.0) for t in parts if t in terms), default=0.0) for parts in words)
+    return sum(max((w for t, w in parts.items() if t in terms), default=0.0) for parts in weights)
 
 
 def _choose(wanted: frozenset[str], blocks: list[_Block], kind: QuestionKind,
@@ -244,14 +244,11 @@ def _choose(wanted: frozenset[str], blocks: list[_Block], kind: QuestionKind,
     if not blocks:
         return []
     units = [u for b in blocks for u in b.all_units()]
-    words = _words(wanted)
-    df = {term: sum(term in u.terms for u in units) for parts in words for term in parts}
-    idf = {term: corpus_weights.get(term, math.log(1 + len(units) / count)) * _weight(term, wanted)
-           for term, count in df.items() if count}
+    weights = _weights(_words(wanted), wanted, units, corpus_weights)
     for unit in units:
-        unit.score = _match(unit.terms, words, idf)
+        unit.score = _match(unit.terms, weights)
     for block in blocks:
-        covered = _match(block.terms(), words, idf)
+        covered = _match(block.terms(), weights)
         best = max(u.score for u in block.all_units())
         block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
@@ -271,10 +268,29 @@ def _choose(wanted: frozenset[str], blocks: list[_Block], kind: QuestionKind,
     return sorted(chosen, key=lambda b: (b.passage, blocks.index(b)))
 
 
-def _weight(term: str, wanted: frozenset[str]) -> float:
-    if term not in wanted:
-        return CHARACTER_WEIGHT
-    return IDENTIFIER_WEIGHT if is_identifier(term) else 1.0
+def _weights(words: dict[str, list[str]], wanted: frozenset[str], units: list[_Unit],
+             corpus_weights: Mapping[str, float]) -> list[dict[str, float]]:
+    """Per question word, the weight of each of its parts that the units hold: how well it tells the
+    units apart, and (where the knowledge base's IDF is known) how rare it is in the whole manual, so
+    that a word every page uses ("see", "phone") weighs little however rarely these passages use it."""
+    weights = []
+    for word, parts in words.items():
+        weighed = {}
+        for part in parts:
+            count = sum(part in u.terms for u in units)
+            if not count:
+                continue
+            weight = local = math.log(1 + len(units) / count)
+            corpus = corpus_weights.get(part if part in wanted else word)
+            if corpus is not None:
+                weight = math.sqrt(local * corpus)
+            if part not in wanted:
+                weight *= CHARACTER_WEIGHT
+            elif is_identifier(part):
+                weight *= IDENTIFIER_WEIGHT
+            weighed[part] = weight
+        weights.append(weighed)
+    return weights
 
 
 def _following(block: _Block, blocks: list[_Block]) -> _Block | None:
@@ -299,7 +315,8 @@ def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
         # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end
         start = next(i for i, u in enumerate(block.units) if u in answering)
         return _prefix(block.units[start:], budget) + [u for u in block.warnings if u in answering]
-    if answering and (kind != "how" and block.kind == "paragraph" or kind == "value" and block.kind == "steps"):
+    if answering and (kind != "how" and block.kind == "paragraph"
+                      or kind == "value" and block.kind == "steps"):
         return answering
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)
