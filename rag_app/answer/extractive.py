@@ -50,6 +50,8 @@ CHARACTER_WEIGHT = 0.5  # a Chinese word matched only by a character of it ("血
 PRODUCT_KEYS = ("product", "model", "aliases")
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
 
+NUMBER = "#"  # the term of a line stating a quantity (no tokenizer term contains "#")
+_DIGIT = re.compile(r"\d")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 
 TermWeights = Callable[[str], Mapping[str, float]]  # a question -> the IDF of its terms in the knowledge base
@@ -124,7 +126,7 @@ def _passage_blocks(rank: int, doc: Document, tokenize: Tokenizer) -> list[_Bloc
     pending: list[_Unit] = []  # warnings whose block is not known yet
 
     def unit(text: str) -> _Unit:
-        return _Unit(text, tokenize.terms(text) | _characters(text))
+        return _Unit(text, tokenize.terms(text) | _characters(text) | _number(text))
 
     def start(block: _Block) -> None:
         if block.kind == "paragraph" and blocks:
@@ -217,6 +219,12 @@ def _dedupe(blocks: list[_Block]) -> None:
 # --- choosing and quoting ----------------------------------------------------------------------------
 
 
+def _number(text: str) -> frozenset[str]:
+    """NUMBER where a sentence states a quantity: what a question asking "how long", "多少" wants (a
+    table's rows all do: there the row's name tells them apart)."""
+    return frozenset([NUMBER]) if _DIGIT.search(text) and not is_table_row(text) else frozenset()
+
+
 def _characters(text: str) -> frozenset[str]:
     """The Han characters of `text` that carry meaning, as terms of their own."""
     return frozenset(c for c in HAN.findall(text.lower()) if c not in CHINESE_STOP_WORDS)
@@ -251,6 +259,10 @@ def _choose(wanted: frozenset[str], blocks: list[_Block], kind: QuestionKind,
         covered = _match(block.terms(), weights)
         best = max(u.score for u in block.all_units())
         block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
+    if kind == "value" and weights:  # within a block, the lines stating a quantity answer "how long", "多少"
+        bonus = sum(max(w.values(), default=0.0) for w in weights) / len(weights)
+        for unit in units:
+            unit.score += bonus if unit.score > 0 and NUMBER in unit.terms else 0.0
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
     if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant
         ranked = blocks
