@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -51,7 +51,10 @@ PRODUCT_KEYS = ("product", "model", "aliases")
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
 
 NUMBER = "#"  # the term of a line stating a quantity (no tokenizer term contains "#")
+_CHARACTER = "~"  # the mark of a character term
 _DIGIT = re.compile(r"\d")
+_ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a question asks ends
+_CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 
 TermWeights = Callable[[str], Mapping[str, float]]  # a question -> the IDF of its terms in the knowledge base
@@ -65,6 +68,7 @@ class _Unit:
     text: str
     terms: frozenset[str]
     score: float = 0.0
+    asked: list[float] = field(default_factory=list)  # the score for each thing the question asks
 
 
 @dataclass
@@ -102,8 +106,13 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     names = frozenset().union(*(tokenize.terms(str(doc.metadata.get(key) or ""))
                                 for doc in passages for key in PRODUCT_KEYS))
     kind = question_kind(question)
+    asks = [terms for part in _ASKS.split(question) if (terms := tokenize.terms(part) - names)]
+    # "A feather pokes out, can I pull it?": the last clause says what the asker wants to know
+    clauses = [terms for part in _CLAUSE.split(question) if (terms := tokenize.terms(part) - names)]
     lines = [QUOTE_LABEL[language]]
-    for block in _choose(tokenize.terms(question) - names, blocks, kind, corpus_weights or {}):
+    wanted = tokenize.terms(question) - names
+    for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
+                         corpus_weights or {}):
         lines += [_line(unit, block.passage) for unit in _quoted(block, kind)]
     return "\n".join(lines)
 
@@ -226,43 +235,50 @@ def _number(text: str) -> frozenset[str]:
 
 
 def _characters(text: str) -> frozenset[str]:
-    """The Han characters of `text` that carry meaning, as terms of their own."""
-    return frozenset(c for c in HAN.findall(text.lower()) if c not in CHINESE_STOP_WORDS)
+    """The Han characters of `text` that carry meaning, as terms of their own, marked apart from words
+    (the word 收 is not every 收纳)."""
+    return frozenset(_CHARACTER + c for c in HAN.findall(text.lower()) if c not in CHINESE_STOP_WORDS)
 
 
 def _words(wanted: frozenset[str]) -> dict[str, list[str]]:
     """The question's terms grouped by word: jieba's search mode also yields the parts of a compound
     (净化器 -> 净化, 化器), which must not count the word several times. A Chinese word's characters are
-    its last resort: manuals and users often write the same thing with different words (血迹, 血渍)."""
+    its last resort, for a word no unit holds: manuals and users often write the same thing with different
+    words (血迹, 血渍)."""
     whole = [t for t in wanted if not any(t != other and t in other for other in wanted)]
-    return {word: [t for t in wanted if t in word] + sorted(_characters(word) - wanted) for word in whole}
+    return {word: [t for t in wanted if t in word] + sorted(_characters(word)) for word in whole}
 
 
-def _match(terms: frozenset[str], weights: list[dict[str, float]]) -> float:
+def _match(terms: frozenset[str], weights: Iterable[dict[str, float]]) -> float:
     """How much of the question `terms` hold: per question word, its best-weighted part that is there."""
     return sum(max((w for t, w in parts.items() if t in terms), default=0.0) for parts in weights)
 
 
-def _choose(wanted: frozenset[str], blocks: list[_Block], kind: QuestionKind,
+def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Block], kind: QuestionKind,
             corpus_weights: Mapping[str, float]) -> list[_Block]:
     """The best block, and a second one when it scores nearly as well and the budget allows.
 
-    A procedure a paragraph leads into joins it unless the question asks for one value.
+    A procedure a paragraph leads into joins it unless the question asks for one value. Each unit is
+    also scored for each of the `asks` (the question's parts: "多少？...多重？" asks two things; the last
+    is its last clause).
     """
     if not blocks:
         return []
     units = [u for b in blocks for u in b.all_units()]
     weights = _weights(_words(wanted), wanted, units, corpus_weights)
     for unit in units:
-        unit.score = _match(unit.terms, weights)
+        unit.score = _match(unit.terms, weights.values())
     for block in blocks:
-        covered = _match(block.terms(), weights)
+        covered = _match(block.terms(), weights.values())
         best = max(u.score for u in block.all_units())
         block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
-    if kind == "value" and weights:  # within a block, the lines stating a quantity answer "how long", "多少"
-        bonus = sum(max(w.values(), default=0.0) for w in weights) / len(weights)
-        for unit in units:
-            unit.score += bonus if unit.score > 0 and NUMBER in unit.terms else 0.0
+    # within a block, the lines stating a quantity answer "how long", "多少"
+    bonus = sum(max(w.values(), default=0.0) for w in weights.values()) / len(weights) \
+        if kind == "value" and weights else 0.0
+    for unit in units:
+        unit.asked = [_match(unit.terms, [w for word, w in weights.items() if word in ask]) for ask in asks]
+        unit.asked = [score + bonus if score > 0 and NUMBER in unit.terms else score for score in unit.asked]
+        unit.score += bonus if unit.score > 0 and NUMBER in unit.terms else 0.0
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
     if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant
         ranked = blocks
@@ -281,27 +297,29 @@ def _choose(wanted: frozenset[str], blocks: list[_Block], kind: QuestionKind,
 
 
 def _weights(words: dict[str, list[str]], wanted: frozenset[str], units: list[_Unit],
-             corpus_weights: Mapping[str, float]) -> list[dict[str, float]]:
+             corpus_weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
     """Per question word, the weight of each of its parts that the units hold: how well it tells the
     units apart, and (where the knowledge base's IDF is known) how rare it is in the whole manual, so
     that a word every page uses ("see", "phone") weighs little however rarely these passages use it."""
-    weights = []
+    weights = {}
     for word, parts in words.items():
         weighed = {}
+        if any(part in u.terms for u in units for part in parts if not part.startswith(_CHARACTER)):
+            parts = [part for part in parts if not part.startswith(_CHARACTER)]
         for part in parts:
             count = sum(part in u.terms for u in units)
             if not count:
                 continue
             weight = local = math.log(1 + len(units) / count)
-            corpus = corpus_weights.get(part if part in wanted else word)
+            corpus = corpus_weights.get(word if part.startswith(_CHARACTER) else part)
             if corpus is not None:
                 weight = math.sqrt(local * corpus)
-            if part not in wanted:
+            if part.startswith(_CHARACTER):
                 weight *= CHARACTER_WEIGHT
             elif is_identifier(part):
                 weight *= IDENTIFIER_WEIGHT
             weighed[part] = weight
-        weights.append(weighed)
+        weights[word] = weighed
     return weights
 
 
@@ -323,12 +341,16 @@ def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
     """
     budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
     answering = _answering(block)
-    if kind == "other" and block.kind == "paragraph" and any(u in block.units for u in answering):
+    said = max(block.all_units(), key=lambda u: u.score)
+    if kind == "other" and block.kind == "paragraph" and said.score > 0 and said in block.units:
         # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end
-        start = next(i for i, u in enumerate(block.units) if u in answering)
-        return _prefix(block.units[start:], budget) + [u for u in block.warnings if u in answering]
+        start = next((i for i, u in enumerate(block.units) if u in _named(block.units, last=True)),
+                     block.units.index(said))
+        body = _prefix(block.units[start:], budget) or [_Unit(_cut(block.units[start].text, budget), said.terms)]
+        return body + [u for u in block.warnings if u in answering]
+    warned = all(u in block.leading or u in block.warnings for u in answering)
     if answering and (kind != "how" and block.kind == "paragraph"
-                      or kind == "value" and block.kind == "steps"):
+                      or kind == "value" and block.kind == "steps" or kind == "other" and warned):
         return answering
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)
@@ -340,10 +362,7 @@ def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
     elif block.kind in ("list", "table"):
         head = block.intro + (block.units[:1] if block.kind == "table" else [])
         rows = block.units[1:] if block.kind == "table" else block.units
-        best = max((u.score for u in rows), default=0.0)
-        named = [u for u in rows if best > 0 and u.score >= ROW_SHARE * best]
-        if not named or len(named) == len(rows):
-            named = rows
+        named = _named(rows) or rows
         body = _prefix(head + named, budget)
     else:
         body = _window(block.units, budget)
@@ -356,12 +375,22 @@ def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
 def _answering(block: _Block) -> list[_Unit]:
     """The units that hold the answer, those scoring near the best one, in reading order; its warnings
     among them come first for the budget."""
-    units = block.all_units()
-    best = max(u.score for u in units)
-    taken = [u for u in units if best > 0 and u.score >= ROW_SHARE * best]
+    taken = _named(block.all_units())
     warnings = [u for u in taken if u in block.leading or u in block.warnings]
     kept = _prefix([u for u in taken if u not in warnings], MAX_QUOTE_SIZE - _size(warnings))
     return [u for u in taken if u in warnings or u in kept]
+
+
+def _named(units: list[_Unit], last: bool = False) -> list[_Unit]:
+    """The units scoring near the best one for something the question asks (`last`: for the last thing
+    it asks of these units: "A feather pokes out. Can I pull it?" is answered where pulling is)."""
+    if not units:
+        return []
+    bests = [max(u.asked[i] for u in units) for i in range(len(units[0].asked))]
+    asks = [i for i, best in enumerate(bests[:-1]) if best > 0]
+    if last:
+        asks = [len(bests) - 1] if bests[-1] > 0 else asks[-1:]
+    return [u for u in units if any(u.asked[i] >= ROW_SHARE * bests[i] for i in asks)]
 
 
 def _prefix(units: list[_Unit], budget: float) -> list[_Unit]:

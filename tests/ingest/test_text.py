@@ -10,6 +10,7 @@ from ingest.text import (
     is_option_item,
     is_page_number,
     is_table_row,
+    question_kind,
     split_sentences,
     step_number,
 )
@@ -42,3 +43,14 @@ def test_sentences_split_at_steps_and_options() -> None:
         "From Settings, tap Lock screen for the following options:", "Clock style: Set the type.",
         "Roaming clock: Show two clocks."]
     assert split_sentences("关机并拔下电源插头。取下后盖板！") == ["关机并拔下电源插头。", "取下后盖板！"]
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How do I clean the filter?", "how"), ("滤网怎么清洗？", "how"), ("衣服洗完了机门打不开，怎么办？", "how"),
+    ("How often should I replace the side brush?", "value"), ("What is the dustbin capacity?", "value"),
+    ("脱水转速设多少合适？", "value"), ("帐篷保修几年？", "value"), ("How do I know how long it lasts?", "value"),
+    ("Can I wash it in a top-loader?", "other"), ("羽绒服可以送干洗店干洗吗？", "other"),
+    ("Why does the stove flame turn yellow?", "other"),
+])
+def test_question_kind(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
