@@ -346,7 +346,8 @@ def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
         # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end
         start = next((i for i, u in enumerate(block.units) if u in _named(block.units, last=True)),
                      block.units.index(said))
-        body = _prefix(block.units[start:], budget) or [_Unit(_cut(block.units[start].text, budget), said.terms)]
+        body = _prefix(block.units[start:], budget) or [
+            _Unit(_cut(block.units[start].text, budget), block.units[start].terms)]
         return body + [u for u in block.warnings if u in answering]
     warned = all(u in block.leading or u in block.warnings for u in answering)
     if answering and (kind != "how" and block.kind == "paragraph"
