@@ -1,11 +1,18 @@
-"""Extractive answers: the block of the passages that answers the question, quoted whole.
+"""Extractive answers: what of the passages answers the question, quoted.
 
 Used without an LLM, and whenever the LLM fails. A passage is read as blocks, the units a manual
-answers in: a numbered procedure (quoted from its first step), a list or table (the rows the
-question names, under their introduction or header), a paragraph (whole, or the sentences around
-the best one when it is long). The block that best matches the question is quoted with the safety
-warning that belongs to it; a second block joins only when it matches almost as well and fits.
-Every quoted line carries the [n] of its passage.
+answers in: a numbered procedure, a list or table, a paragraph, each with the safety warnings that
+belong to it. Every line is scored against the question (its words weighed by how well they tell
+the lines apart and how rare they are in the knowledge base; the product's name not counted). The
+best block is then quoted as the question asks (`question_kind`):
+- asked how: a procedure whole from its first step with its warnings (and the paragraph leading into
+  it), a paragraph whole;
+- asked for a value ("how long", "多少"): the steps or sentences holding it, the one stating a
+  quantity first; a list or table: the rows named by each thing asked, under their header;
+- asked yes or no: a paragraph from the sentence that answers its last clause to the paragraph's end,
+  or the warning alone where a warning says it.
+A second block joins only when it matches almost as well and fits. Every quoted line carries the [n]
+of its passage.
 """
 
 from __future__ import annotations
