@@ -6,7 +6,9 @@ from __future__ import annotations
 from langchain_core.documents import Document
 
 from ingest.text import Tokenizer
+from rag_app.answer import Answerer
 from rag_app.answer.extractive import quote
+from rag_app.settings import Settings
 
 TOKENIZE = Tokenizer()
 
@@ -106,6 +108,9 @@ def test_the_knowledge_base_weights_make_a_common_word_weigh_little() -> None:
                        "Phone > Credential storage")
     question = "How can I see what certificates are installed?"
 
-    lines = quoted(question, security, certificates, weights={"see": 0.1, "certif": 5.0, "instal": 1.0})
+    weights = {"see": 0.1, "certif": 5.0, "instal": 1.0}
+    lines = quoted(question, security, certificates, weights=weights)
+    answerer = Answerer(Settings(_env_file=None), None, TOKENIZE, term_weights=lambda text: weights)
 
     assert lines and all(line.endswith("[2]") for line in lines)
+    assert answerer.answer(question, [security, certificates]).text.splitlines()[1:] == lines
