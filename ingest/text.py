@@ -115,6 +115,30 @@ def detect_language(text: str) -> Language:
     return "zh" if han and han / 2 >= len(LATIN_WORD.findall(text)) else "en"
 
 
+QuestionKind = Literal["how", "value", "other"]
+
+# "How do I ...", "怎么清洗": the asker wants a procedure. "How long", "多少": one value or setting.
+_ASKS_VALUE = re.compile(
+    r"(?i)\bhow\s+(?:often|long|much|many|far|big|heavy|hot|cold|warm|old|soon)\b"
+    r"|\bwhat\s+(?:size|temperature|length|weight|capacity|type|kind)\b|\bwhat(?:\s+is|\s+are|'s)\s+the\b|\bwhich\b"
+    r"|多少|多久|多长|多大|多重|多高|多远|几|哪|什么时候|什么意思|是什么"
+)
+_ASKS_HOW = re.compile(
+    r"(?i)\bhow\s+(?:do|can|could|should|would|to|does|is|are)\b|\b(?:steps?|procedure|instructions?)\b"
+    r"|\bwhat\s+(?:should|do|can)\s+i\s+do\b|\bfix\b|怎么(?!回事)|如何|怎样|步骤|方法|咋"
+)
+
+
+def question_kind(question: str) -> QuestionKind:
+    """What the question asks for: a procedure ("how"), one value or setting ("value"), or a fact,
+    a yes or no, a reason ("other"); a value asked about wins over "how" ("how do I know how long")."""
+    if _ASKS_VALUE.search(question):
+        return "value"
+    if _ASKS_HOW.search(question):
+        return "how"
+    return "other"
+
+
 def text_size(text: str) -> float:
     """Length in words, a Han character counting half: how long a question "feels" in either script."""
     return len(HAN.findall(text)) / 2 + len(LATIN_WORD.findall(text))

@@ -85,7 +85,8 @@ class Assistant:
         self._calibration_lock = threading.Lock()
         self.gate = Gate(self.keyword, self._stored_calibration(), self._catalog, self._mentions)
         self.retriever.gate = self.gate
-        self.answerer = Answerer(settings, make_chat_model(settings), self.keyword.tokenize)
+        self.answerer = Answerer(settings, make_chat_model(settings), self.keyword.tokenize,
+                                 term_weights=lambda text: self.keyword.term_weights(text))
         self._catalog_cache: tuple[int | None, Catalog] | None = None
         # Refused and 👎 questions for the guide writers; None when QUESTION_LOG is off
         self.questions = (QuestionLog(settings.rag_data_dir / "questions.sqlite3", settings.question_retention_days)

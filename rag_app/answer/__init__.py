@@ -22,7 +22,7 @@ from langchain_core.language_models import BaseChatModel
 
 from ingest.text import CITATION, Language, Tokenizer, detect_language
 from rag_app.answer.condense import clean_condensed, prepend_topic
-from rag_app.answer.extractive import quote
+from rag_app.answer.extractive import TermWeights, quote
 from rag_app.answer.llm import Failure, classify, make_chat_model
 from rag_app.answer.prompts import (
     NOTICE,
@@ -60,10 +60,14 @@ class Answerer:
     """Answers questions over retrieved passages; falls back to quotes whenever the LLM is absent or fails."""
 
     def __init__(self, settings: Settings, chat_model: BaseChatModel | None,
-                 tokenize: Tokenizer | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 tokenize: Tokenizer | None = None, clock: Callable[[], float] = time.monotonic,
+                 term_weights: TermWeights | None = None) -> None:
+        """`term_weights`: the knowledge base's IDF of a question's terms, so that quotes weigh a word
+        by how rare it is in the whole manual, not only in the few passages at hand."""
         self._settings = settings
         self._model = chat_model
         self._tokenize = tokenize or Tokenizer()
+        self._term_weights = term_weights
         self._clock = clock
         self._paused_until = 0.0
         self._pause_failure: Failure | None = None
@@ -143,7 +147,8 @@ class Answerer:
 
     def _quote(self, question: str, passages: Sequence[Document], language: Language,
                notice: str | None) -> Answer:
-        return Answer(text=quote(question, passages, language, self._tokenize), refused=False,
+        weights = self._term_weights(question) if self._term_weights is not None else None
+        return Answer(text=quote(question, passages, language, self._tokenize, weights), refused=False,
                       mode="extractive", sources=list(passages), notice=notice)
 
     def _available_model(self) -> BaseChatModel | None:

@@ -1,18 +1,25 @@
-"""Extractive answers: the block of the passages that answers the question, quoted whole.
+"""Extractive answers: what of the passages answers the question, quoted.
 
 Used without an LLM, and whenever the LLM fails. A passage is read as blocks, the units a manual
-answers in: a numbered procedure (quoted from its first step), a list or table (the rows the
-question names, under their introduction or header), a paragraph (whole, or the sentences around
-the best one when it is long). The block that best matches the question is quoted with the safety
-warning that belongs to it; a second block joins only when it matches almost as well and fits.
-Every quoted line carries the [n] of its passage.
+answers in: a numbered procedure, a list or table, a paragraph, each with the safety warnings that
+belong to it. Every line is scored against the question (its words weighed by how well they tell
+the lines apart and how rare they are in the knowledge base; the product's name not counted). The
+best block is then quoted as the question asks (`question_kind`):
+- asked how: a procedure whole from its first step with its warnings (and the paragraph leading into
+  it), a paragraph whole;
+- asked for a value ("how long", "多少"): the steps or sentences holding it, the one stating a
+  quantity first; a list or table: the rows named by each thing asked, under their header;
+- asked yes or no: a paragraph from the sentence that answers its last clause to the paragraph's end,
+  or the warning alone where a warning says it.
+A second block joins only when it matches almost as well and fits. Every quoted line carries the [n]
+of its passage.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,9 +27,11 @@ from langchain_core.documents import Document
 
 from ingest.clean import is_callout_label, starts_with_callout
 from ingest.text import (
+    CHINESE_STOP_WORDS,
     ENDS_SENTENCE,
     HAN,
     Language,
+    QuestionKind,
     Tokenizer,
     drop_page_numbers,
     is_bullet_line,
@@ -30,6 +39,7 @@ from ingest.text import (
     is_option_item,
     is_page_number,
     is_table_row,
+    question_kind,
     split_sentences,
     step_number,
     strip_bullet,
@@ -43,10 +53,18 @@ RANK_DECAY = 0.25  # a block of the n-th passage counts 1 / (1 + RANK_DECAY * n)
 SECOND_BLOCK_SHARE = 0.8  # a second block must score this share of the best one
 IDENTIFIER_WEIGHT = 3.0  # an error code or model number asked about outweighs the words around it
 ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row are quoted with it
+CHARACTER_WEIGHT = 0.5  # a Chinese word matched only by a character of it ("血迹" in "血渍"): half its weight
+PRODUCT_KEYS = ("product", "model", "aliases")
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
 
+NUMBER = "#"  # the term of a line stating a quantity (no tokenizer term contains "#")
+_CHARACTER = "~"  # the mark of a character term
+_DIGIT = re.compile(r"\d")
+_ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a question asks ends
+_CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 
+TermWeights = Callable[[str], Mapping[str, float]]  # a question -> the IDF of its terms in the knowledge base
 Kind = Literal["steps", "list", "table", "paragraph"]
 
 
@@ -57,6 +75,7 @@ class _Unit:
     text: str
     terms: frozenset[str]
     score: float = 0.0
+    asked: list[float] = field(default_factory=list)  # the score for each thing the question asks
 
 
 @dataclass
@@ -79,15 +98,29 @@ class _Block:
         return self.leading + self.intro + self.units + self.warnings
 
 
-def quote(question: str, passages: Sequence[Document], language: Language, tokenize: Tokenizer) -> str:
-    """The best-matching block (and a close second) of the top passages, each line with its [n]."""
+def quote(question: str, passages: Sequence[Document], language: Language, tokenize: Tokenizer,
+          corpus_weights: Mapping[str, float] | None = None) -> str:
+    """The best-matching block (and a close second) of the top passages, each line with its [n].
+
+    `corpus_weights`: the IDF of the question's terms in the whole knowledge base; without them a term
+    weighs by how rare it is in the passages alone.
+    """
     blocks = [block for rank, doc in enumerate(passages[:EXTRACTIVE_PASSAGES])
               for block in _passage_blocks(rank, doc, tokenize)]
     _dedupe(blocks)
     blocks = [block for block in blocks if block.units]
+    # The product's own name selects the passage, not the line: "LF-2 Pro 有多重" asks for the weight row.
+    names = frozenset().union(*(tokenize.terms(str(doc.metadata.get(key) or ""))
+                                for doc in passages for key in PRODUCT_KEYS))
+    kind = question_kind(question)
+    asks = [terms for part in _ASKS.split(question) if (terms := tokenize.terms(part) - names)]
+    # "A feather pokes out, can I pull it?": the last clause says what the asker wants to know
+    clauses = [terms for part in _CLAUSE.split(question) if (terms := tokenize.terms(part) - names)]
     lines = [QUOTE_LABEL[language]]
-    for block in _choose(tokenize.terms(question), blocks):
-        lines += [_line(unit, block.passage) for unit in _quoted(block)]
+    wanted = tokenize.terms(question) - names
+    for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
+                         corpus_weights or {}):
+        lines += [_line(unit, block.passage) for unit in _quoted(block, kind)]
     return "\n".join(lines)
 
 
@@ -103,12 +136,13 @@ def _passage_blocks(rank: int, doc: Document, tokenize: Tokenizer) -> list[_Bloc
     """The passage's blocks in reading order. A warning belongs to the block before it, except one
     that opens a procedure, list or table ("Unplug first", then the steps): that one leads it."""
     section = str(doc.metadata.get("section") or "")
-    title = tokenize.terms(section.split(" > ")[-1]) if section else frozenset()
+    title = tokenize.terms(section.split(" > ")[-1]) | _characters(section.split(" > ")[-1]) if section \
+        else frozenset()
     blocks: list[_Block] = []
     pending: list[_Unit] = []  # warnings whose block is not known yet
 
     def unit(text: str) -> _Unit:
-        return _Unit(text, tokenize.terms(text))
+        return _Unit(text, tokenize.terms(text) | _characters(text) | _number(text))
 
     def start(block: _Block) -> None:
         if block.kind == "paragraph" and blocks:
@@ -201,48 +235,99 @@ def _dedupe(blocks: list[_Block]) -> None:
 # --- choosing and quoting ----------------------------------------------------------------------------
 
 
-def _words(wanted: frozenset[str]) -> list[list[str]]:
+def _number(text: str) -> frozenset[str]:
+    """NUMBER where a sentence states a quantity: what a question asking "how long", "多少" wants (a
+    table's rows all do: there the row's name tells them apart)."""
+    return frozenset([NUMBER]) if _DIGIT.search(text) and not is_table_row(text) else frozenset()
+
+
+def _characters(text: str) -> frozenset[str]:
+    """The Han characters of `text` that carry meaning, as terms of their own, marked apart from words
+    (the word 收 is not every 收纳)."""
+    return frozenset(_CHARACTER + c for c in HAN.findall(text.lower()) if c not in CHINESE_STOP_WORDS)
+
+
+def _words(wanted: frozenset[str]) -> dict[str, list[str]]:
     """The question's terms grouped by word: jieba's search mode also yields the parts of a compound
-    (净化器 -> 净化, 化器), which must not count the word several times."""
+    (净化器 -> 净化, 化器), which must not count the word several times. A Chinese word's characters are
+    its last resort, for a word no unit holds: manuals and users often write the same thing with different
+    words (血迹, 血渍)."""
     whole = [t for t in wanted if not any(t != other and t in other for other in wanted)]
-    return [[t for t in wanted if t in word] for word in whole]
+    return {word: [t for t in wanted if t in word] + sorted(_characters(word)) for word in whole}
 
 
-def _match(terms: frozenset[str], words: list[list[str]], idf: dict[str, float]) -> float:
+def _match(terms: frozenset[str], weights: Iterable[dict[str, float]]) -> float:
     """How much of the question `terms` hold: per question word, its best-weighted part that is there."""
-    return sum(max((idf.get(t, 0.0) for t in parts if t in terms), default=0.0) for parts in words)
+    return sum(max((w for t, w in parts.items() if t in terms), default=0.0) for parts in weights)
 
 
-def _choose(wanted: frozenset[str], blocks: list[_Block]) -> list[_Block]:
-    """The best block, and a second one when it scores nearly as well and the budget allows."""
+def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Block], kind: QuestionKind,
+            corpus_weights: Mapping[str, float]) -> list[_Block]:
+    """The best block, and a second one when it scores nearly as well and the budget allows.
+
+    A procedure a paragraph leads into joins it unless the question asks for one value. Each unit is
+    also scored for each of the `asks` (the question's parts: "多少？...多重？" asks two things; the last
+    is its last clause).
+    """
     if not blocks:
         return []
     units = [u for b in blocks for u in b.all_units()]
-    df = {term: sum(term in u.terms for u in units) for term in wanted}
-    idf = {term: math.log(1 + len(units) / count) * (IDENTIFIER_WEIGHT if is_identifier(term) else 1.0)
-           for term, count in df.items() if count}
-    words = _words(wanted)
+    weights = _weights(_words(wanted), wanted, units, corpus_weights)
     for unit in units:
-        unit.score = _match(unit.terms, words, idf)
+        unit.score = _match(unit.terms, weights.values())
     for block in blocks:
-        covered = _match(block.terms(), words, idf)
+        covered = _match(block.terms(), weights.values())
         best = max(u.score for u in block.all_units())
         block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
+    # within a block, the lines stating a quantity answer "how long", "多少"
+    bonus = sum(max(w.values(), default=0.0) for w in weights.values()) / len(weights) \
+        if kind == "value" and weights else 0.0
+    for unit in units:
+        unit.asked = [_match(unit.terms, [w for word, w in weights.items() if word in ask]) for ask in asks]
+        unit.asked = [score + bonus if score > 0 and NUMBER in unit.terms else score for score in unit.asked]
+        unit.score += bonus if unit.score > 0 and NUMBER in unit.terms else 0.0
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
     if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant
         ranked = blocks
     chosen = [ranked[0]]
-    room = MAX_QUOTE_SIZE - _size(_quoted(ranked[0]))
-    follower = _following(ranked[0], blocks)
-    if follower is not None and _size(_quoted(follower)) <= room:  # the lead-in and its procedure
+    room = MAX_QUOTE_SIZE - _size(ranked[0].all_units())
+    follower = _following(ranked[0], blocks) if kind != "value" else None
+    if follower is not None and _size(follower.all_units()) <= room:  # the lead-in and its procedure
         return [ranked[0], follower]
     for block in ranked[1:]:
         if block.score < SECOND_BLOCK_SHARE * ranked[0].score or block.score == 0:
             break
-        if block.passage == ranked[0].passage and _size(_quoted(block)) <= room:
+        if block.passage == ranked[0].passage and _size(block.all_units()) <= room:
             chosen.append(block)
             break
     return sorted(chosen, key=lambda b: (b.passage, blocks.index(b)))
+
+
+def _weights(words: dict[str, list[str]], wanted: frozenset[str], units: list[_Unit],
+             corpus_weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """Per question word, the weight of each of its parts that the units hold: how well it tells the
+    units apart, and (where the knowledge base's IDF is known) how rare it is in the whole manual, so
+    that a word every page uses ("see", "phone") weighs little however rarely these passages use it."""
+    weights = {}
+    for word, parts in words.items():
+        weighed = {}
+        if any(part in u.terms for u in units for part in parts if not part.startswith(_CHARACTER)):
+            parts = [part for part in parts if not part.startswith(_CHARACTER)]
+        for part in parts:
+            count = sum(part in u.terms for u in units)
+            if not count:
+                continue
+            weight = local = math.log(1 + len(units) / count)
+            corpus = corpus_weights.get(word if part.startswith(_CHARACTER) else part)
+            if corpus is not None:
+                weight = math.sqrt(local * corpus)
+            if part.startswith(_CHARACTER):
+                weight *= CHARACTER_WEIGHT
+            elif is_identifier(part):
+                weight *= IDENTIFIER_WEIGHT
+            weighed[part] = weight
+        weights[word] = weighed
+    return weights
 
 
 def _following(block: _Block, blocks: list[_Block]) -> _Block | None:
@@ -255,9 +340,26 @@ def _following(block: _Block, blocks: list[_Block]) -> _Block | None:
     return None
 
 
-def _quoted(block: _Block) -> list[_Unit]:
-    """What of the block is quoted, within the budget, in reading order, with its warnings."""
+def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
+    """What of the block is quoted, within the budget, in reading order, with its warnings.
+
+    Asked how, a procedure is quoted whole from its first step and a paragraph whole; asked for a value,
+    a yes or a no, the steps, sentences or warnings that hold it.
+    """
     budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
+    answering = _answering(block)
+    said = max(block.all_units(), key=lambda u: u.score)
+    if kind == "other" and block.kind == "paragraph" and said.score > 0 and said in block.units:
+        # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end
+        start = next((i for i, u in enumerate(block.units) if u in _named(block.units, last=True)),
+                     block.units.index(said))
+        body = _prefix(block.units[start:], budget) or [
+            _Unit(_cut(block.units[start].text, budget), block.units[start].terms)]
+        return body + [u for u in block.warnings if u in answering]
+    warned = all(u in block.leading or u in block.warnings for u in answering)
+    if answering and (kind != "how" and block.kind == "paragraph"
+                      or kind == "value" and block.kind == "steps" or kind == "other" and warned):
+        return answering
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)
         best = max(block.units, key=lambda u: u.score)
@@ -268,10 +370,7 @@ def _quoted(block: _Block) -> list[_Unit]:
     elif block.kind in ("list", "table"):
         head = block.intro + (block.units[:1] if block.kind == "table" else [])
         rows = block.units[1:] if block.kind == "table" else block.units
-        best = max((u.score for u in rows), default=0.0)
-        named = [u for u in rows if best > 0 and u.score >= ROW_SHARE * best]
-        if not named or len(named) == len(rows):
-            named = rows
+        named = _named(rows) or rows
         body = _prefix(head + named, budget)
     else:
         body = _window(block.units, budget)
@@ -279,6 +378,27 @@ def _quoted(block: _Block) -> list[_Unit]:
         first = (block.intro + block.units)[0]
         body = [_Unit(_cut(first.text, budget), first.terms)]
     return block.leading + body + block.warnings
+
+
+def _answering(block: _Block) -> list[_Unit]:
+    """The units that hold the answer, those scoring near the best one, in reading order; its warnings
+    among them come first for the budget."""
+    taken = _named(block.all_units())
+    warnings = [u for u in taken if u in block.leading or u in block.warnings]
+    kept = _prefix([u for u in taken if u not in warnings], MAX_QUOTE_SIZE - _size(warnings))
+    return [u for u in taken if u in warnings or u in kept]
+
+
+def _named(units: list[_Unit], last: bool = False) -> list[_Unit]:
+    """The units scoring near the best one for something the question asks (`last`: for the last thing
+    it asks of these units: "A feather pokes out. Can I pull it?" is answered where pulling is)."""
+    if not units:
+        return []
+    bests = [max(u.asked[i] for u in units) for i in range(len(units[0].asked))]
+    asks = [i for i, best in enumerate(bests[:-1]) if best > 0]
+    if last:
+        asks = [len(bests) - 1] if bests[-1] > 0 else asks[-1:]
+    return [u for u in units if any(u.asked[i] >= ROW_SHARE * bests[i] for i in asks)]
 
 
 def _prefix(units: list[_Unit], budget: float) -> list[_Unit]:

@@ -11,6 +11,7 @@ from ingest.text import (
     is_option_item,
     is_page_number,
     is_table_row,
+    question_kind,
     split_sentences,
     step_number,
 )
@@ -49,3 +50,14 @@ def test_nouns_are_the_chinese_nouns_in_order() -> None:
     nouns = Tokenizer().nouns("净化器的滤网脏了，能拿到水龙头下冲一冲吗？ The filter is dirty.")
     assert nouns[:2] == ["净化器", "滤网"]
     assert "filter" not in nouns and "的" not in nouns
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How do I clean the filter?", "how"), ("滤网怎么清洗？", "how"), ("衣服洗完了机门打不开，怎么办？", "how"),
+    ("How often should I replace the side brush?", "value"), ("What is the dustbin capacity?", "value"),
+    ("脱水转速设多少合适？", "value"), ("帐篷保修几年？", "value"), ("How do I know how long it lasts?", "value"),
+    ("Can I wash it in a top-loader?", "other"), ("羽绒服可以送干洗店干洗吗？", "other"),
+    ("Why does the stove flame turn yellow?", "other"),
+])
+def test_question_kind(question: str, kind: str) -> None:
+    assert question_kind(question) == kind

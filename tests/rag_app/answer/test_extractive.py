@@ -1,0 +1,116 @@
+"""Extractive answers quote what answers the question: the procedure asked how to do, the step, sentence,
+row or warning holding what was asked for, not the lines around it."""
+
+from __future__ import annotations
+
+from langchain_core.documents import Document
+
+from ingest.text import Tokenizer
+from rag_app.answer import Answerer
+from rag_app.answer.extractive import quote
+from rag_app.settings import Settings
+
+TOKENIZE = Tokenizer()
+
+
+def doc(text: str, section: str, **metadata: str) -> Document:
+    return Document(page_content=text, metadata={"source": "guide.md", "section": section, **metadata})
+
+
+def quoted(question: str, *passages: Document, weights: dict[str, float] | None = None) -> list[str]:
+    """The quoted lines, without the label."""
+    language = "zh" if any("\u4e00" <= c <= "\u9fff" for c in question) else "en"
+    return quote(question, passages, language, TOKENIZE, weights).splitlines()[1:]
+
+
+JACKET_WASHING = doc(
+    "羽绒服不宜频繁清洗，一般每个冬季结束时清洗一次即可。出现以下情况时也需要清洗：羽绒明显变扁、不再蓬松；"
+    "领口袖口有大面积油污；有汗味或异味。\n"
+    "警告： 羽绒服不可干洗。干洗使用的有机溶剂会溶解羽绒表面的天然油脂，使羽绒变脆。\n"
+    "1. 拉上拉链，将衣服翻面，放入洗衣袋中。\n"
+    "2. 选择“羽绒服”程序，水温设定为 30°C。\n"
+    "3. 脱水转速设定为 800 转/分以下。",
+    "羽绒服洗护指南 > 清洗", product="北极羽 极光 800", model="极光 800")
+
+
+def test_asked_whether_it_can_be_dry_cleaned_the_warning_is_quoted_not_the_intro_list() -> None:
+    lines = quoted("羽绒服可以送干洗店干洗吗？", JACKET_WASHING)
+
+    assert lines == ["- 警告： 羽绒服不可干洗。干洗使用的有机溶剂会溶解羽绒表面的天然油脂，使羽绒变脆。[1]"]
+
+
+def test_asked_how_the_whole_procedure_is_quoted_from_step_1_with_its_warning() -> None:
+    lines = quoted("极光 800 怎么机洗？", JACKET_WASHING)
+
+    assert lines[0] == "- 警告： 羽绒服不可干洗。干洗使用的有机溶剂会溶解羽绒表面的天然油脂，使羽绒变脆。[1]"
+    assert lines[1:] == ["- 1. 拉上拉链，将衣服翻面，放入洗衣袋中。[1]", "- 2. 选择“羽绒服”程序，水温设定为 30°C。[1]",
+                         "- 3. 脱水转速设定为 800 转/分以下。[1]"]
+
+
+def test_asked_one_setting_of_a_procedure_the_step_holding_it_is_quoted() -> None:
+    lines = quoted("极光 800 脱水转速设多少合适？", JACKET_WASHING)
+
+    assert lines == ["- 3. 脱水转速设定为 800 转/分以下。[1]"]
+
+
+TENT_SPECS = doc("项目 | 参数\n型号 | LF-2 Pro（双人三季）\n外帐面料 | 20D 尼龙格子布\n外帐防水指数 | 3000 mm\n"
+                 "帐杆 | 9.0 mm 航空铝合金\n总重量 | 1.85 kg（含地钉、风绳与收纳袋）\n收纳尺寸 | 46 × 15 cm",
+                 "岚峰 LF-2 Pro 帐篷保养指南 > 产品规格", product="岚峰 LF-2 Pro", model="LF-2 Pro")
+
+
+def test_asked_two_specs_both_rows_are_quoted_under_the_header_not_the_model_row() -> None:
+    lines = quoted("LF-2 Pro 的外帐防水指数是多少？整顶帐篷有多重？", TENT_SPECS)
+
+    assert lines[0] == "- 项目 | 参数 [1]"
+    assert {"- 外帐防水指数 | 3000 mm [1]", "- 总重量 | 1.85 kg（含地钉、风绳与收纳袋）[1]"} <= set(lines)
+    assert not any("型号" in line or "收纳尺寸" in line for line in lines)
+
+
+def test_a_chinese_word_the_manual_writes_differently_still_finds_its_row() -> None:
+    stains = doc("1. 将羽绒服浸泡在温水中。\n2. 用手掌轻轻按压揉洗，重点清洁领口。\n"
+                 "污渍类型 | 处理方法\n咖啡、茶渍 | 先用冷水冲洗背面\n血渍 | 只能用冷水，热水会使蛋白质凝固\n泥点 | 等泥干透后刷掉",
+                 "羽绒服洗护指南 > 局部污渍")
+
+    lines = quoted("领口蹭上了血迹，用热水洗可以吗？", stains)
+
+    assert "- 血渍 | 只能用冷水，热水会使蛋白质凝固 [1]" in lines
+    assert not any("咖啡" in line or "泥点" in line for line in lines)
+
+
+MAPS = doc("A map can become distorted if the dock was moved. In the app, open the map editor to divide or merge "
+           "rooms again. The R5 stores one map, so it suits single-level homes. The R7 Max stores up to four maps.",
+           "Robot vacuum > Maps", product="Tidyo R5", model="R5")
+
+
+def test_asked_for_a_value_the_sentence_stating_it_is_quoted_not_its_paragraph() -> None:
+    lines = quoted("How many maps does the R7 Max keep?", MAPS)
+
+    assert lines == ["- The R7 Max stores up to four maps. [1]"]
+
+
+def test_asked_yes_or_no_the_answer_and_what_follows_it_are_quoted_not_what_comes_before() -> None:
+    down = doc("Down feathers sometimes poke through the shell in the first weeks; this is normal. "
+               "Do not pull a feather out from the outside, as this enlarges the hole. "
+               "Instead, pinch it from the inside and pull it back, then rub the hole closed.",
+               "Jacket care > Feathers")
+
+    assert quoted("A feather pokes out of my jacket. Can I pull it out?", down) == [
+        "- Do not pull a feather out from the outside, as this enlarges the hole. [1]",
+        "- Instead, pinch it from the inside and pull it back, then rub the hole closed. [1]",
+    ]
+
+
+def test_the_knowledge_base_weights_make_a_common_word_weigh_little() -> None:
+    security = doc("You can check the date of the last installed security update. "
+                   "From Settings, tap Security update to see the latest update.", "Phone > Security update")
+    certificates = doc("You can manage the trusted security certificates installed on your device. "
+                       "View security certificates: Display certificates you have installed.",
+                       "Phone > Credential storage")
+    question = "How can I see what certificates are installed?"
+
+    weights = {"see": 0.1, "certif": 5.0, "instal": 1.0}
+    lines = quoted(question, security, certificates, weights=weights)
+    answerer = Answerer(Settings(_env_file=None), None, TOKENIZE, term_weights=lambda text: weights)
+
+    assert lines and all(line.endswith("[2]") for line in lines)
+    assert answerer.answer(question, [security, certificates]).text.splitlines()[1:] == lines
