@@ -115,9 +115,23 @@ class GuideStore:
         for start in range(0, len(ids), self._batch):
             self.collection.delete(ids=list(ids[start : start + self._batch]))
 
+    def _get_all(self, **query: Any) -> dict[str, list[Any]]:
+        """`collection.get` in pages: in one call Chroma binds a SQL variable per chunk and fails from
+        about 32k chunks ("too many SQL variables")."""
+        fields = ["ids", *query.get("include", [])]
+        got: dict[str, list[Any]] = {name: [] for name in fields}
+        offset = 0
+        while True:
+            page = self.collection.get(**query, limit=self._batch, offset=offset)
+            for name in fields:
+                got[name].extend(page[name] or [])
+            if len(page["ids"]) < self._batch:
+                return got
+            offset += self._batch
+
     def ids_where(self, where: dict[str, Any]) -> list[str]:
         """Ids of the chunks matching a Chroma metadata filter."""
-        return self.collection.get(where=where, include=[])["ids"]
+        return self._get_all(where=where, include=[])["ids"]
 
     def chunks_containing(self, text: str, limit: int) -> int:
         """How many chunks (counted up to `limit`) hold the text verbatim: Chroma's full-text filter."""
@@ -131,18 +145,18 @@ class GuideStore:
 
     def metadatas(self) -> list[dict[str, Any]]:
         """Every chunk's metadata, e.g. to list the knowledge base's products."""
-        return [dict(m or {}) for m in self.collection.get(include=["metadatas"])["metadatas"] or []]
+        return [dict(m or {}) for m in self._get_all(include=["metadatas"])["metadatas"]]
 
     def ids_for_source(self, source: str) -> list[str]:
-        return self.collection.get(where={"source": source}, include=[])["ids"]
+        return self._get_all(where={"source": source}, include=[])["ids"]
 
     def sources(self) -> dict[str, int]:
         """Chunk count per guide."""
-        metadatas = self.collection.get(include=["metadatas"])["metadatas"] or []
-        return dict(sorted(Counter(str(m.get("source", "")) for m in metadatas).items()))
+        metadatas = self._get_all(include=["metadatas"])["metadatas"]
+        return dict(sorted(Counter(str((m or {}).get("source", "")) for m in metadatas).items()))
 
     def chunks_of(self, source: str) -> list[StoredChunk]:
-        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
+        got = self._get_all(where={"source": source}, include=["documents", "metadatas"])
         return [
             StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
@@ -150,7 +164,7 @@ class GuideStore:
 
     def all_chunks(self) -> list[StoredChunk]:
         """Every chunk, for rebuilding derived indexes from the store (the source of truth)."""
-        got = self.collection.get(include=["documents", "metadatas"])
+        got = self._get_all(include=["documents", "metadatas"])
         return [
             StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)

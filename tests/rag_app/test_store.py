@@ -36,6 +36,19 @@ def test_writes_more_than_the_client_batch_limit(tmp_path: Path, e5: GuideEmbedd
     assert store.collection.configuration_json["hnsw"]["space"] == "cosine"
     store.delete([c.id for c in chunks[:10]])
     assert store.count() == 20 and store.sources() == {"g.md": 20}
+    assert {c.id for c in store.all_chunks()} == {c.id for c in chunks[10:]}  # read back in pages of 7
+    assert len(store.metadatas()) == len(store.ids_for_source("g.md")) == len(store.chunks_of("g.md")) == 20
+
+
+@pytest.mark.slow
+def test_a_store_past_sqlites_variable_limit_reads_back_whole(tmp_path: Path, e5: GuideEmbeddings) -> None:
+    """One unpaged Chroma `get` fails from about 32k chunks: the products list and a keyword-index
+    rebuild read every chunk's metadata."""
+    store = GuideStore(make_client(Settings(_env_file=None, rag_data_dir=tmp_path)), "guides", e5)
+    chunks = _chunks(40_000)
+    store.upsert(chunks, np.random.default_rng(0).standard_normal((len(chunks), 384)).astype(np.float32))
+    assert store.sources() == {"g.md": 40_000} and len(store.metadatas()) == 40_000
+    assert len(store.all_chunks()) == 40_000
 
 
 def test_cosine_scores_rank_the_matching_passage_first(tmp_path: Path, e5: GuideEmbeddings) -> None:
