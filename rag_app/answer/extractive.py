@@ -272,7 +272,9 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
     if not blocks:
         return []
     units = [u for b in blocks for u in b.all_units()]
-    weights = _weights(_words(wanted), wanted, units, corpus_weights)
+    # a section's title counts as one of its lines: "机门打不开" is matched as the word its title holds
+    titles = [_Unit("", b.title) for b in blocks if b.title]
+    weights = _weights(_words(wanted), wanted, units + titles, corpus_weights)
     for unit in units:
         unit.score = _match(unit.terms, weights.values())
     for block in blocks:

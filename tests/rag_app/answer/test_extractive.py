@@ -114,3 +114,16 @@ def test_the_knowledge_base_weights_make_a_common_word_weigh_little() -> None:
 
     assert lines and all(line.endswith("[2]") for line in lines)
     assert answerer.answer(question, [security, certificates]).text.splitlines()[1:] == lines
+
+
+def test_the_section_whose_title_says_what_was_asked_is_quoted_not_one_sharing_a_word() -> None:
+    door = doc("洗衣程序结束后，门锁会延迟约 2 分钟才解锁，这是正常的安全保护。\n"
+               "停电或故障导致机门无法打开时，向下拉动检修盖板内的橙色应急开门拉环，即可打开机门。",
+               "洗衣机手册 > 常见问题处理 > 洗衣结束后机门打不开")
+    smell = doc("异味通常来自门封圈积水、洗涤剂盒发霉或长期低温洗涤。请运行一次筒自洁程序，清洁门封圈和洗涤剂盒，"
+                "并在每次洗衣后让机门保持半开。洗涤剂用量过多也会造成残留，请按照衣物量和脏污程度投放。",
+                "洗衣机手册 > 常见问题处理 > 衣物有异味或滚筒有霉味")
+
+    lines = quoted("衣服洗完了机门怎么也打不开，怎么办？", door, smell)
+
+    assert lines and all(line.endswith("[1]") for line in lines) and "门锁会延迟" in lines[0]
