@@ -83,11 +83,11 @@ class Assistant:
         self.store = self._open_store()
         self.retriever: HybridRetriever = make_retriever(settings, self.store, self.embeddings, self.keyword)
         self._calibration_lock = threading.Lock()
-        self.gate = Gate(self.keyword, self._stored_calibration(), self._catalog, self._mentions)
+        self.gate = Gate(self.keyword, self._stored_calibration(), self._catalog, self._mentions, self._headings)
         self.retriever.gate = self.gate
         self.answerer = Answerer(settings, make_chat_model(settings), self.keyword.tokenize,
                                  term_weights=lambda text: self.keyword.term_weights(text))
-        self._catalog_cache: tuple[int | None, Catalog] | None = None
+        self._catalog_cache: tuple[int | None, Catalog, str] | None = None
         # Refused and 👎 questions for the guide writers; None when QUESTION_LOG is off
         self.questions = (QuestionLog(settings.rag_data_dir / "questions.sqlite3", settings.question_retention_days)
                           if settings.question_log else None)
@@ -191,7 +191,7 @@ class Assistant:
         self.store = self._open_store()
         self.retriever = make_retriever(self.settings, self.store, self.embeddings, self.keyword)
         self.gate = Gate(self.keyword, DEFAULT_CALIBRATION.with_overrides(self.settings), self._catalog,
-                         self._mentions)
+                         self._mentions, self._headings)
         self.retriever.gate = self.gate
 
     # The relevance gate
@@ -213,7 +213,7 @@ class Assistant:
             measured = calibrate(
                 lambda questions: self.store.best_similarities(self.embeddings.embed_queries(questions)),
                 self.retriever.search, self.keyword, chunks, self.embeddings.fingerprint, self._catalog,
-                self._mentions,
+                self._mentions, self._headings,
             )
             self.store.set_metadata(CALIBRATION_KEY, measured.to_json())
             self.gate.calibration = measured.with_overrides(self.settings)
@@ -378,11 +378,20 @@ class Assistant:
 
     def _catalog(self) -> Catalog:
         """The products in the store, rebuilt when an ingest (here or in another process) changed it."""
+        return self._collection_view()[1]
+
+    def _headings(self) -> str:
+        """The store's section titles, lower-cased, one per line: the topics its guides cover."""
+        return self._collection_view()[2]
+
+    def _collection_view(self) -> tuple[int | None, Catalog, str]:
         path = self.manifest.path
         key = path.stat().st_mtime_ns if path.exists() else None
         if self._catalog_cache is None or self._catalog_cache[0] != key:
-            self._catalog_cache = (key, Catalog.from_metadatas(self.store.metadatas()))
-        return self._catalog_cache[1]
+            metadatas = self.store.metadatas()
+            titles = {part.strip().lower() for m in metadatas for part in str(m.get("section") or "").split(" > ")}
+            self._catalog_cache = (key, Catalog.from_metadatas(metadatas), "\n".join(sorted(titles - {""})))
+        return self._catalog_cache
 
     # What the guides could not answer
 

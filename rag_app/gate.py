@@ -9,7 +9,9 @@ beats it narrowly and the passages hold its distinctive terms, and never when mo
 appear nowhere in the collection (a product or feature the guides never mention). A Chinese question
 is also read for its subject (its first noun): one the guides mention only in passing (a tent in a
 washing machine's guide) needs a certain match; one naming a product category or alias the guides'
-tags hold (扫地机器人 for an English robot vacuum guide) is answered from the bank's median up.
+tags hold (扫地机器人 for an English robot vacuum guide) is answered from the bank's median up. An
+English question's capitalised names ("Galaxy Buds" asked of a phone manual that names them once, under
+no heading) count as a subject.
 Questions that try to change the assistant's rules or ask for its prompt are refused before retrieval.
 """
 
@@ -120,6 +122,30 @@ _UNIT = re.compile(
 )
 
 
+# A capitalised name of two words or more ("Galaxy Buds", "Samsung TV", "S Pen"), less the question's
+# own capitalised words ("Can I", "How") and units ("5 GHz Wi-Fi"): what an English question is about, when it
+# names it.
+_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:-[A-Za-z]+)*(?:[ \t]+[A-Z][A-Za-z]*(?:-[A-Za-z]+)*)+(?![\w-])")
+_NOT_A_NAME = frozenset("""a an are can could did do does how i if is it my please should the what when where which
+    who why will would ghz mhz khz hz mah db kw kwh""".split())  # noqa: SIM905 (a word list reads better as text)
+
+
+def capitalised_names(question: str) -> list[str]:
+    """The capitalised multi-word names in an English question ("How do I pair my Galaxy Buds?")."""
+    if not re.search(r"\b[a-z]{2,}", question):  # Title Case (or no English): capitals say nothing
+        return []
+    found = []
+    for match in _NAME.finditer(question):
+        tokens = match.group().split()
+        while tokens and tokens[0].lower() in _NOT_A_NAME:
+            tokens.pop(0)
+        while tokens and tokens[-1].lower() in _NOT_A_NAME:
+            tokens.pop()
+        if len(tokens) >= 2:
+            found.append(" ".join(tokens))
+    return list(dict.fromkeys(found))
+
+
 def entities(question: str) -> list[str]:
     """The model numbers, codes and numbered names in a question (not measurements like "30C", "5GHz")."""
     found = [m.group() for m in _CODE.finditer(question) if not _UNIT.match(m.group())]
@@ -220,6 +246,7 @@ class Evidence:
     subject_mentions: int  # chunks that mention the subject (exact up to IN_PASSING + 1)
     subject_named: bool  # the subject is (part of) a category or plain-word alias of a product here
     names_product: bool  # the question names one of this collection's products or kinds
+    name_in_passing: str = ""  # a capitalised name ("Galaxy Buds") in at most IN_PASSING chunks, under no heading
 
 
 @dataclass(frozen=True)
@@ -235,13 +262,15 @@ class Gate:
     """Decides whether the passages retrieved for a question answer it."""
 
     def __init__(self, keyword: KeywordIndex, calibration: Calibration, catalog: Callable[[], Catalog],
-                 mentions: Callable[[str, int], int]) -> None:
+                 mentions: Callable[[str, int], int], headings: Callable[[], str]) -> None:
         """`catalog`: the collection's products as they are now (names, categories, aliases); `mentions`:
-        how many chunks (counted up to a limit) hold a text verbatim, whatever jieba made of it there."""
+        how many chunks (counted up to a limit) hold a text verbatim, whatever jieba made of it there;
+        `headings`: the collection's section titles, lower-cased, one per line (what its guides cover)."""
         self.keyword = keyword
         self.calibration = calibration
         self.catalog = catalog
         self.mentions = mentions
+        self.headings = headings
 
     def evidence(self, question: str, passages: Sequence[Document]) -> Evidence:
         names = entities(question)
@@ -269,7 +298,22 @@ class Gate:
             subject_mentions=self._mentions(subject) if subject else 0,
             subject_named=bool(subject) and any(subject in kind for kind in kinds),
             names_product=bool(naming.products or naming.kinds),
+            name_in_passing=self._name_in_passing(capitalised_names(question)),
         )
+
+    def _name_in_passing(self, names: list[str]) -> str:
+        """The first of the names when the guides mention every one only in passing ("charge my Galaxy Buds
+        with Wireless PowerShare" is about the feature the phone manual covers)."""
+        return names[0] if names and all(self._in_passing(name) for name in names) else ""
+
+    def _in_passing(self, name: str) -> bool:
+        """A name the guides mention in at most IN_PASSING chunks and in none of their headings: a sibling
+        product ("Galaxy Buds" in a phone manual's wireless-charging page), not one they cover."""
+        if name.lower() in self.headings():
+            return False
+        # as written, else as a manual may write it ("Dark Mode": "Dark mode", "dark mode")
+        return all(self.mentions(form, IN_PASSING + 1) <= IN_PASSING
+                   for form in dict.fromkeys((name, name[:1] + name[1:].lower(), name.lower())))
 
     def _mentions(self, word: str) -> int:
         """Chunks that hold the word, counted up to just past "in passing": the keyword index answers for
@@ -283,8 +327,9 @@ class Gate:
 
         A named model or code the guides never mention refuses outright (a sibling product), one the
         passages hold answers (evidence across languages, where similarity runs low); a question most
-        of whose terms the guides never use needs a certain match, and so does one whose subject they
-        mention only in passing (unless it names one of their products); between the bank's median
+        of whose terms the guides never use needs a certain match, and so does one whose subject (or a
+        capitalised name: "Galaxy Buds") they mention only in passing (unless it names one of their
+        products); between the bank's median
         and its top, a question answers when it names things the guides mention or a product category
         or alias their tags hold, or when the passages, and one passage alone, hold enough of its
         distinctive terms.
@@ -302,8 +347,8 @@ class Gate:
             return Decision(True, "names in passages", evidence)
         if evidence.score >= limits.certain:
             return Decision(True, "certain", evidence)
-        if (0 < evidence.subject_mentions <= IN_PASSING and not evidence.subject_named and not evidence.names_product
-                and not evidence.names):
+        if ((evidence.name_in_passing or 0 < evidence.subject_mentions <= IN_PASSING and not evidence.subject_named)
+                and not evidence.names_product and not evidence.names):
             return Decision(False, "subject in passing", evidence)
         if evidence.absent > calibration.max_absent:
             return Decision(False, "unknown terms", evidence)
@@ -352,6 +397,7 @@ def calibrate(
     model: str,
     catalog: Callable[[], Catalog],
     mentions: Callable[[str, int], int],
+    headings: Callable[[], str],
 ) -> Calibration:
     """Measure this collection with this model: where the bank's best passages stop, per language.
 
@@ -374,7 +420,7 @@ def calibrate(
                         "max": round(max(values), 4)}
     calibration = Calibration(thresholds=thresholds, model=model, chunks=len(chunks), bank_questions=len(bank),
                               bank_scores=scores, calibrated_at=datetime.now(UTC).isoformat(timespec="seconds"))
-    gate = Gate(keyword, calibration, catalog, mentions)
+    gate = Gate(keyword, calibration, catalog, mentions, headings)
     own = generated_questions(chunks)
     answered = sum(gate.decide(q, search(q)).relevant for q in own)
     self_check = {"questions": len(own), "answered": round(answered / len(own), 4) if own else 0.0}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag_app.assistant import Assistant
-from rag_app.gate import CALIBRATION_KEY, Calibration, entities, is_injection, load_bank
+from rag_app.gate import CALIBRATION_KEY, Calibration, capitalised_names, entities, is_injection, load_bank
 from rag_app.settings import Settings
 from rag_app.store import FINGERPRINT_KEY
 
@@ -78,6 +78,14 @@ def test_names_are_model_numbers_codes_and_numbered_names_not_measurements() -> 
     assert entities("What's the comfort rating of the Hollow 15?") == ["Hollow 15"]
     assert entities("QY-600 适合多大面积的房间用？") == ["QY-600"]
     assert entities("Can I wash it at 30C, 1200rpm, or connect to 5GHz Wi-Fi?") == []
+
+
+def test_capitalised_names_are_what_an_english_question_names_not_its_own_words_or_units() -> None:
+    assert capitalised_names("How do I pair my Galaxy Buds with the phone?") == ["Galaxy Buds"]
+    assert capitalised_names("Can I use Samsung Pay and the S Pen?") == ["Samsung Pay", "S Pen"]
+    assert capitalised_names("Can I connect it to a 5 GHz Wi-Fi network?") == []
+    assert capitalised_names("How Do I Turn On Wi-Fi?") == []  # Title Case: every word is capitalised
+    assert capitalised_names("What size is EU 44? Is the Hollow 15 warm?") == []  # numbered: see entities()
 
 
 def test_settings_override_measured_thresholds() -> None:
@@ -181,3 +189,32 @@ def test_subject_decides_between_a_product_the_guides_hold_and_one_they_name_in_
     assert passing.reason == "subject in passing"
     assert assistant.ask(question).refused
     assert not assistant.ask("帐篷上的树汁怎么去掉？").refused
+
+
+PHONE_GUIDE_EN = """# Nova X2 Phone User Guide
+
+## Wireless PowerShare
+Wirelessly charge your Galaxy Buds or a friend's phone from the back of your phone. From Settings, tap
+Advanced features > Wireless PowerShare, then place the other device on the back of the phone.
+
+## Battery
+To save battery, lower the screen brightness and turn on Power saving mode from Settings > Battery.
+
+## Screen
+Clean the screen with a soft, dry cloth. Do not use alcohol, window cleaner or abrasive cloths.
+"""
+
+
+@pytest.mark.slow
+def test_a_product_an_english_guide_names_only_in_passing_is_refused(tmp_path: Path, small_guides: Path) -> None:
+    (small_guides / "phone_en.md").write_text(PHONE_GUIDE_EN, encoding="utf-8")
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
+                                   embedding_cache_dir=tmp_path / "cache"))
+    assistant.ingest([small_guides], progress=False)
+
+    question = "How do I change the ear tips on my Galaxy Buds?"
+    passing = assistant.gate_decision(question, assistant.retrieve(question))
+    assert passing.evidence is not None and passing.evidence.name_in_passing == "Galaxy Buds"
+    assert passing.reason == "subject in passing" and assistant.ask(question).refused
+    # the feature the guide covers, under its own heading, is answered with the same name in it
+    assert not assistant.ask("How do I charge my Galaxy Buds with Wireless PowerShare?").refused
