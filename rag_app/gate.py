@@ -243,7 +243,7 @@ class Evidence:
     top_coverage: float  # coverage by the best passage alone
     held_coverage: float  # coverage by the one passage that holds the most of the question's terms
     subject: str  # a Chinese question's first noun (what it is about); "" for English
-    subject_mentions: int  # chunks that mention the subject (exact up to IN_PASSING + 1)
+    subject_mentions: int  # chunks that mention the subject (exact up to IN_PASSING + 1; 0 if a heading names it)
     subject_named: bool  # the subject is (part of) a category or plain-word alias of a product here
     names_product: bool  # the question names one of this collection's products or kinds
     name_in_passing: str = ""  # a capitalised name ("Galaxy Buds") in at most IN_PASSING chunks, under no heading
@@ -295,7 +295,7 @@ class Gate:
             top_coverage=self.keyword.coverage(question, [best.metadata["id"]]) if best else 0.0,
             held_coverage=max((self.keyword.coverage(question, [i]) for i in ids), default=0.0),
             subject=subject,
-            subject_mentions=self._mentions(subject) if subject else 0,
+            subject_mentions=self._mentions(subject) if subject and subject not in self.headings() else 0,
             subject_named=bool(subject) and any(subject in kind for kind in kinds),
             names_product=bool(naming.products or naming.kinds),
             name_in_passing=self._name_in_passing(capitalised_names(question)),
@@ -328,8 +328,8 @@ class Gate:
         A named model or code the guides never mention refuses outright (a sibling product), one the
         passages hold answers (evidence across languages, where similarity runs low); a question most
         of whose terms the guides never use needs a certain match, and so does one whose subject (or a
-        capitalised name: "Galaxy Buds") they mention only in passing (unless it names one of their
-        products); between the bank's median
+        capitalised name: "Galaxy Buds") they mention only in passing, under no heading (unless it names
+        one of their products); between the bank's median
         and its top, a question answers when it names things the guides mention or a product category
         or alias their tags hold, or when the passages, and one passage alone, hold enough of its
         distinctive terms.

@@ -218,3 +218,6 @@ def test_a_product_an_english_guide_names_only_in_passing_is_refused(tmp_path: P
     assert passing.reason == "subject in passing" and assistant.ask(question).refused
     # the feature the guide covers, under its own heading, is answered with the same name in it
     assert not assistant.ask("How do I charge my Galaxy Buds with Wireless PowerShare?").refused
+    question = "Where do I turn on Wireless PowerShare?"  # in one chunk, but a heading names it
+    covered = assistant.gate_decision(question, assistant.retrieve(question))
+    assert covered.evidence is not None and covered.evidence.name_in_passing == "" and not covered.reason.startswith("subject")
