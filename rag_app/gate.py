@@ -311,6 +311,9 @@ class Gate:
         product ("Galaxy Buds" in a phone manual's wireless-charging page), not one they cover."""
         if name.lower() in self.headings():
             return False
+        rarest = min((self.keyword.document_frequency(t) for t in self.keyword.tokenize(name)), default=0)
+        if rarest <= IN_PASSING:  # no chunk holds the name without this word: no need to scan the store
+            return True
         # as written, else as a manual may write it ("Dark Mode": "Dark mode", "dark mode")
         return all(self.mentions(form, IN_PASSING + 1) <= IN_PASSING
                    for form in dict.fromkeys((name, name[:1] + name[1:].lower(), name.lower())))
