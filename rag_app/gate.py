@@ -244,7 +244,7 @@ class Evidence:
     held_coverage: float  # coverage by the one passage that holds the most of the question's terms
     subject: str  # a Chinese question's first noun (what it is about); "" for English
     subject_mentions: int  # chunks that mention the subject (exact up to IN_PASSING + 1; 0 if a heading names it)
-    subject_named: bool  # the subject is (part of) a category or plain-word alias of a product here
+    subject_named: bool  # the subject is (part of) a category or plain-word alias of a passage's product
     names_product: bool  # the question names one of this collection's products or kinds
     name_in_passing: str = ""  # a capitalised name ("Galaxy Buds") in at most IN_PASSING chunks, under no heading
 
@@ -282,7 +282,10 @@ class Gate:
         subject = next((n for n in self.keyword.tokenize.nouns(question) if len(n) > 1 and n not in QUESTION_WORDS),
                        "") if language == "zh" else ""
         terms = [(term, specific) for p in catalog.products.values() for term, specific in p.naming_terms()]
-        kinds = [term.casefold() for term, specific in terms if not specific]
+        # the kinds of the products the passages come from: a kind the search did not reach says nothing
+        held = {str(p.metadata.get("product") or "") for p in passages}
+        kinds = [term.casefold() for name in held if name in catalog.products
+                 for term, specific in catalog.products[name].naming_terms() if not specific]
         known = frozenset(token for term, _ in terms for token in self.keyword.tokenize(term))
         return Evidence(
             language=language,

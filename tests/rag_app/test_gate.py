@@ -176,6 +176,10 @@ def test_subject_decides_between_a_product_the_guides_hold_and_one_they_name_in_
     named = assistant.gate_decision(question, assistant.retrieve(question))
     assert named.evidence is not None and named.evidence.subject == "扫地" and named.evidence.subject_named
     assert not assistant.ask(question).refused
+    # ... but only where the passages are that product's: another guide's passages answer nothing of it
+    others = [p for p in assistant.retrieve("帐篷上的树汁怎么去掉？") if p.metadata["source"] != "vacuum_en.md"]
+    elsewhere = assistant.gate_decision(question, others)
+    assert others and elsewhere.evidence is not None and not elsewhere.evidence.subject_named
     # ... and without the alias, one about a product the guides never mention.
     (small_guides / "vacuum_en.meta.yaml").write_text("product: Tidyo R7 Max\nmodel: R7 Max\n", encoding="utf-8")
     assistant.ingest([small_guides], progress=False)
