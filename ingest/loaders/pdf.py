@@ -40,6 +40,13 @@ class _PdfLine:
     size: float
     y: float
     heading: int = 0  # heading level once decided
+    row: bool = False  # a table row, its cells joined with " | "
+
+
+_Piece = tuple[str, Counter[float], float, float]  # text, character count per font size, baseline, left x
+_TABLE_ALIGN = 1.0  # points: cells of one column start at the same x, cells of one row on the same baseline
+_CELL_LINE_GAP = 2.0  # a cell's wrapped lines are at most this many line heights apart
+_MARKER_CELL = re.compile(r"^(?:\d{1,3}[.)、]|[(（]\d{1,3}[)）]|[①-⑳]|[-–—*•·▪●◆■])$")  # a list item's, drawn apart
 
 
 def load_pdf(path: Path) -> list[Block]:
@@ -110,32 +117,98 @@ def _pdf_page_lines(page: object) -> list[_PdfLine]:
             m = [tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
                  tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3],
                  tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]]
-            fragments.append((text, abs(font_size) * math.hypot(m[2], m[3]), m[5]))
+            fragments.append((text, abs(font_size) * math.hypot(m[2], m[3]), m[4], m[5]))
 
     page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
-    raw: list[tuple[str, Counter[float], float]] = []
-    text, sizes, y = "", Counter[float](), None
-    for fragment, size, frag_y in fragments:
+    raw: list[_Piece] = []
+    text, sizes, x, y = "", Counter[float](), None, None
+    for fragment, size, frag_x, frag_y in fragments:
         pieces = fragment.split("\n")
         for n, piece in enumerate(pieces):
             if piece.strip():
                 sizes[round(size * 2) / 2] += len(piece.strip())
-                y = frag_y if y is None else y
+                x, y = (frag_x, frag_y) if y is None else (x, y)
             text += piece
             if n < len(pieces) - 1:
                 if text.strip():
-                    raw.append((text, sizes, y or 0.0))
-                text, sizes, y = "", Counter(), None
+                    raw.append((text, sizes, y or 0.0, x or 0.0))
+                text, sizes, x, y = "", Counter(), None, None
     if text.strip():
-        raw.append((text, sizes, y or 0.0))
-    return [_PdfLine(text, sizes.most_common(1)[0][0], y) for text, sizes, y in _merge_baselines(raw)]
+        raw.append((text, sizes, y or 0.0, x or 0.0))
+    lines: list[_PdfLine] = []
+    for item in _table_rows(raw):
+        if isinstance(item, _PdfLine):
+            lines.append(item)
+        else:
+            lines += [_PdfLine(text, sizes.most_common(1)[0][0], y) for text, sizes, y in _merge_baselines(item)]
+    return lines
 
 
-def _merge_baselines(raw: list[tuple[str, Counter[float], float]]) -> list[tuple[str, Counter[float], float]]:
-    """Join consecutive pieces pypdf broke apart on one baseline: a list number drawn apart from
-    its text ("1." / "Check the valve"), or the cells of one table row."""
+def _table_rows(raw: list[_Piece]) -> list[_PdfLine | list[_Piece]]:
+    """Runs of pieces, with each table among them turned into its rows.
+
+    A PDF table is drawn cell by cell: a cell's lines share an x and follow each other down, the cells
+    of a row start on one baseline, and the rows of a table start their cells at the same x's. Two or
+    more such rows are a table (a two-column page is one "row" at most: it is left as text).
+    """
+    starts: dict[float, set[float]] = {}
+    for _, _, y, x in raw:
+        starts.setdefault(round(y), set()).add(round(x))
+    shared = {y for y, xs in starts.items() if len(xs) > 1}  # baselines where a row's cells could start
+
+    def size(piece: _Piece) -> float:
+        return piece[1].most_common(1)[0][0] if piece[1] else 0.0
+
+    cells: list[list[_Piece]] = []
+    for piece in raw:
+        last = cells[-1][-1] if cells else None
+        if last and abs(last[3] - piece[3]) < _TABLE_ALIGN and size(last) == size(piece) \
+                and 0 < last[2] - piece[2] <= _CELL_LINE_GAP * max(size(piece), 1.0) \
+                and (round(last[2]) in shared or round(piece[2]) not in shared):
+            cells[-1].append(piece)  # the next line of a wrapped cell (a text line above is no cell's)
+        else:
+            cells.append([piece])
+    rows: list[list[list[_Piece]]] = []
+    for cell in cells:
+        row = rows[-1] if rows else None
+        if row and abs(row[-1][0][2] - cell[0][2]) < _TABLE_ALIGN and cell[0][3] > row[-1][0][3] + _TABLE_ALIGN:
+            row.append(cell)
+        else:
+            rows.append([cell])
+
+    def columns(row: list[list[_Piece]]) -> list[float]:
+        return [cell[0][3] for cell in row]
+
+    def aligned(a: list[list[_Piece]], b: list[list[_Piece]]) -> bool:
+        return (len(a) == len(b) > 1 and not _MARKER_CELL.match(a[0][0][0].strip())
+                and all(abs(x - y) < _TABLE_ALIGN for x, y in zip(columns(a), columns(b), strict=True)))
+
+    out: list[_PdfLine | list[_Piece]] = []
+    i = 0
+    while i < len(rows):
+        j = i + 1
+        while j < len(rows) and aligned(rows[i], rows[j]):
+            j += 1
+        if j - i < 2:
+            pieces = [piece for cell in rows[i] for piece in cell]
+            if out and isinstance(out[-1], list):
+                out[-1].extend(pieces)
+            else:
+                out.append(pieces)
+        else:
+            for row in rows[i:j]:
+                sizes = sum((piece[1] for cell in row for piece in cell), Counter[float]())
+                text = " | ".join(join_lines([piece[0].strip() for piece in cell]) for cell in row)
+                out.append(_PdfLine(text, sizes.most_common(1)[0][0], row[0][0][2], row=True))
+        i = j
+    return out
+
+
+def _merge_baselines(raw: list[_Piece]) -> list[tuple[str, Counter[float], float]]:
+    """Join consecutive pieces pypdf broke apart on one baseline: a list number drawn apart from its text
+    ("1." / "Check the valve")."""
     merged: list[tuple[str, Counter[float], float]] = []
-    for text, sizes, y in raw:
+    for text, sizes, y, _ in raw:
         if merged and abs(merged[-1][2] - y) < 1.0:
             previous, previous_sizes, previous_y = merged[-1]
             merged[-1] = (f"{previous.rstrip()} {text.lstrip()}", previous_sizes + sizes, previous_y)
@@ -243,6 +316,13 @@ def _pdf_page_blocks(lines: list[_PdfLine], page: int) -> list[Block]:
         if line.heading:
             flush()
             blocks.append(Block(BlockKind.HEADING, line.text, line.heading, page))
+            continue
+        if line.row:
+            flush()
+            if blocks and blocks[-1].kind is BlockKind.TABLE and blocks[-1].page == page:
+                blocks[-1] = replace(blocks[-1], text=f"{blocks[-1].text}\n{line.text}")
+            else:
+                blocks.append(Block(BlockKind.TABLE, line.text, page=page))
             continue
         if group:
             previous = group[-1]

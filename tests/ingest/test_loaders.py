@@ -156,6 +156,42 @@ def test_pdf_without_outline_takes_headings_from_font_size(tmp_path: Path) -> No
     ]
 
 
+def test_a_pdf_table_drawn_cell_by_cell_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "table.pdf"
+    pdf = _PdfWriter(path, pages=1)
+    pdf.new_page()
+    pdf.heading("Troubleshooting", 14)
+    c = pdf.canvas
+    c.setFont("Helvetica", 10)
+    # cell by cell, a cell's wrapped lines one under the other, as converters draw tables
+    rows = [[["Symptom"], ["What to do"]],
+            [["No spark when", "the button is pressed"], ["Set the gap to 3 to 4 mm,", "then clean the tip"]],
+            [["Yellow flame"], ["Clean the jet"]]]
+    y = pdf.y
+    for row in rows:
+        for x, cell in zip((72, 250), row, strict=True):
+            for n, line in enumerate(cell):
+                c.drawString(x, y - 12 * n, line)
+        y -= 12 * max(len(cell) for cell in row) + 6
+    # a list whose numbers are drawn apart from their text is no table
+    for n, step in enumerate(["Close the valve.", "Remove the jet."], start=1):
+        c.drawString(72, y, f"{n}.")
+        c.drawString(90, y, step)
+        y -= 14
+    # a page in two columns, drawn column by column, is text
+    y -= 20
+    for x, column in ((72, ["Store the stove dry,", "in its hard case."]), (300, ["Keep canisters cool,", "out of the sun."])):
+        for n, line in enumerate(column):
+            c.drawString(x, y - 12 * n, line)
+    pdf.save()
+    blocks = kinds_and_texts(path)
+    assert not any(kind == "table" and "Store" in text for kind, text in blocks)
+    rows = ("Symptom | What to do\nNo spark when the button is pressed | Set the gap to 3 to 4 mm, then clean the tip\n"
+            "Yellow flame | Clean the jet")
+    assert ("table", rows) in blocks
+    assert ("step", "1. Close the valve.") in blocks and ("step", "2. Remove the jet.") in blocks
+
+
 def test_corrupt_pdf_is_a_load_error_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.pdf"
     path.write_bytes(b"%PDF-1.7\n" + os.urandom(4096))
