@@ -18,7 +18,16 @@ from ingest.manifest import Manifest
 from ingest.text import HAN_RANGES, detect_language
 from rag_app.answer import Answer, Answerer, make_chat_model
 from rag_app.embeddings import GuideEmbeddings, make_embeddings
-from rag_app.gate import CALIBRATION_KEY, DEFAULT_CALIBRATION, Calibration, Gate, calibrate, is_injection
+from rag_app.gate import (
+    CALIBRATION_KEY,
+    CALIBRATION_VERSION,
+    DEFAULT_CALIBRATION,
+    Calibration,
+    Gate,
+    calibrate,
+    is_injection,
+    subject_of,
+)
 from rag_app.gate import Decision as GateDecision
 from rag_app.indexing import Ingestor, IngestReport, SourceFile, discover
 from rag_app.keyword import KeywordIndex
@@ -28,6 +37,7 @@ from rag_app.products import (
     Decision,
     Evidence,
     Filters,
+    Naming,
     choice_after_clarify,
     clarify_reply,
     contenders,
@@ -86,7 +96,8 @@ class Assistant:
         self.gate = Gate(self.keyword, self._stored_calibration(), self._catalog, self._mentions, self._headings)
         self.retriever.gate = self.gate
         self.answerer = Answerer(settings, make_chat_model(settings), self.keyword.tokenize,
-                                 term_weights=lambda text: self.keyword.term_weights(text))
+                                 term_weights=lambda text: self.keyword.term_weights(text),
+                                 question_terms=lambda text: frozenset(self.keyword.query_terms(text)))
         self._catalog_cache: tuple[int | None, Catalog, str] | None = None
         # Refused and 👎 questions for the guide writers; None when QUESTION_LOG is off
         self.questions = (QuestionLog(settings.rag_data_dir / "questions.sqlite3", settings.question_retention_days)
@@ -205,15 +216,16 @@ class Assistant:
     def calibrate(self) -> Calibration:
         """Measure this collection with this model (`rag-calibrate`); stored with the collection."""
         with self._calibration_lock:
-            chunks = [(str(c.metadata.get("source", "")), str(c.metadata.get("section", "")), c.text)
-                      for c in self.store.all_chunks()]
+            stored = self.store.all_chunks()
+            chunks = [(str(c.metadata.get("source", "")), str(c.metadata.get("section", "")), c.text) for c in stored]
             if not chunks:
                 self.gate.calibration = DEFAULT_CALIBRATION.with_overrides(self.settings)
                 return self.gate.calibration
             measured = calibrate(
-                lambda questions: self.store.best_similarities(self.embeddings.embed_queries(questions)),
+                lambda questions, language: self.store.best_similarities(self.embeddings.embed_queries(questions),
+                                                                         language),
                 self.retriever.search, self.keyword, chunks, self.embeddings.fingerprint, self._catalog,
-                self._mentions, self._headings,
+                self._mentions, self._headings, {str(c.metadata.get("language") or "") for c in stored},
             )
             self.store.set_metadata(CALIBRATION_KEY, measured.to_json())
             self.gate.calibration = measured.with_overrides(self.settings)
@@ -241,7 +253,8 @@ class Assistant:
             calibration = Calibration.from_json(stored) if isinstance(stored, str) else DEFAULT_CALIBRATION
         except (ValueError, TypeError, KeyError):
             calibration = DEFAULT_CALIBRATION  # written by another version: measured again when needed
-        if calibration.model and calibration.model != self.embeddings.fingerprint:
+        if calibration.model and calibration.model != self.embeddings.fingerprint or \
+                calibration.version != CALIBRATION_VERSION:
             calibration = DEFAULT_CALIBRATION
         return calibration.with_overrides(self.settings)
 
@@ -338,7 +351,9 @@ class Assistant:
     ) -> tuple[list[Document], Filters]:
         """Passages and the scope they were searched in: the filters, else the products the question or
         the conversation names; a kind ("tent", "扫地机器人") narrows the search to its products when
-        the unscoped passages mix products and include one of them."""
+        the unscoped passages mix products and include one of them, or include none of them while the
+        kind is what the question is about (a guide in the other language that the search across
+        languages missed)."""
         catalog = self._catalog()
         naming = catalog.named_in(question)
         scope = dict(filters)
@@ -349,10 +364,24 @@ class Assistant:
         codes = catalog.codes_in(question)
         passages = self.retriever.search(question, k, scope, codes)
         found = {product_of(p) for p in passages}
+        asked = self._kinds_asked_about(question, naming) if not scope else []
         if not scope and naming.kinds and len(found) > 1 and found & set(naming.kinds):
             scope = {"product": tuple(naming.kinds)}
             passages = self.retriever.search(question, k, scope, codes)
+        elif asked and not found & set(asked):
+            scope = {"product": tuple(asked)}
+            passages = self.retriever.search(question, k, scope, codes)
         return passages, scope
+
+    def _kinds_asked_about(self, question: str, naming: Naming) -> list[str]:
+        """The named kinds that are the question's subject: "扫地机器人的尘盒容量", "my down jacket", not
+        "帐篷脏了能扔进洗衣机吗" or "my tent in the washing machine" (about the tent, not the washer)."""
+        if detect_language(question) != "zh":
+            return naming.leading_kinds(question)
+        subject = subject_of(question, self.keyword.tokenize)
+        products = self._catalog().products
+        return [kind for kind in naming.kinds if subject and kind in products
+                and any(subject in term.casefold() for term, specific in products[kind].naming_terms() if not specific)]
 
     def _decide(self, question: str, passages: list[Document], scope: Filters) -> Decision:
         """Ask back or answer, comparing each contending product's own best passages."""
@@ -394,14 +423,6 @@ class Assistant:
         return self._catalog_cache
 
     # What the guides could not answer
-
-    def gate_thresholds(self) -> dict[str, float]:
-        """The relevance gate's settings in effect: what the console shows under Quality."""
-        return {
-            "relevance_threshold": self.settings.relevance_threshold,
-            "relevance_confident": self.settings.relevance_confident,
-            "relevance_min_coverage": self.settings.relevance_min_coverage,
-        }
 
     def record_dislike(self, question: str, answer: Answer, answer_id: str) -> None:
         """A 👎 on an answer: logged with the passages it was drawn from (unless QUESTION_LOG is off).

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,13 +28,15 @@ from typing import Any, Literal
 import numpy as np
 from langchain_core.documents import Document
 
-from ingest.text import Language, detect_language
+from ingest.text import Language, Tokenizer, detect_language
 from rag_app.keyword import KeywordIndex
 from rag_app.products import Catalog
 from rag_app.settings import Settings
 
 BANK_PATH = Path(__file__).parent / "data" / "refusal_bank.jsonl"
 CALIBRATION_KEY = "gate_calibration"  # Chroma collection metadata: the Calibration as JSON
+# Raise when calibration measures something new: a collection measured by an older version is measured again.
+CALIBRATION_VERSION = 2
 LANGUAGES: tuple[Language, ...] = ("en", "zh")
 
 # Chosen by measurement on data/guides (with leave-one-guide-out questions) and emanual-s10 (see
@@ -54,6 +56,7 @@ QUESTION_WORDS = frozenset([
     "多少", "多久", "多长", "多大", "多重", "多高", "多远", "几", "几年", "几次",
     "哪个", "哪种", "哪里", "哪儿", "是否", "能否", "怎么办", "怎么回事", "什么样",
 ])
+EXCLUDED = re.compile("(?:以外|之外)的?")  # "X 以外的 Y": Y other than X
 SELF_CHECK_QUESTIONS = 30  # questions generated from the collection's own headings, to report
 
 BankKind = Literal["near-domain", "off-topic", "injection"]
@@ -153,6 +156,15 @@ def entities(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def subject_of(question: str, tokenize: Tokenizer) -> str:
+    """A Chinese question's subject: its first noun of two characters or more ("" for English), after
+    what it excludes ("扫地机器人以外的洗地机" is about the 洗地机)."""
+    if detect_language(question) != "zh":
+        return ""
+    about = EXCLUDED.split(question)[-1]
+    return next((n for n in tokenize.nouns(about) if len(n) > 1 and n not in QUESTION_WORDS), "")
+
+
 def is_injection(question: str) -> bool:
     """A question that tries to change the assistant's rules or asks for its prompt."""
     return any(p.search(question) for p in _INJECTION)
@@ -160,7 +172,8 @@ def is_injection(question: str) -> bool:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Per question language, levels of the best passage's similarity (see `Gate.decide`)."""
+    """Per question language ("zh"; "zh>en" where the best passage is in another language), levels of the
+    best passage's similarity (see `Gate.decide`)."""
 
     threshold: float  # below: refuse, unless the question names things the guides mention
     confident: float  # from here: answer without term evidence
@@ -172,17 +185,18 @@ class Thresholds:
 class Calibration:
     """What the gate decides with, as stored with the collection and shown to users and staff."""
 
-    thresholds: dict[Language, Thresholds]
+    thresholds: dict[str, Thresholds]  # "en", "zh"; "en>zh", "zh>en" when the guides hold both languages
     min_coverage: float = MIN_COVERAGE
     max_absent: float = MAX_ABSENT
     origin: Literal["calibrated", "settings", "default"] = "calibrated"
     model: str = ""
     chunks: int = 0
     bank_questions: int = 0
-    bank_scores: dict[str, dict[str, float]] = field(default_factory=dict)  # language -> p50/p95/max
+    bank_scores: dict[str, dict[str, float]] = field(default_factory=dict)  # as thresholds -> p50/p95/max
     self_check: dict[str, float] = field(default_factory=dict)  # own generated questions answered
     calibrated_at: str = ""
     overridden: list[str] = field(default_factory=list)  # RELEVANCE_* settings that replaced values
+    version: int = CALIBRATION_VERSION
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -190,8 +204,15 @@ class Calibration:
     @classmethod
     def from_json(cls, text: str) -> Calibration:
         raw = json.loads(text)
+        raw.setdefault("version", 1)  # stored before versions were
         raw["thresholds"] = {lang: Thresholds(**t) for lang, t in raw["thresholds"].items()}
         return cls(**raw)
+
+    def limits(self, language: Language, passage_language: str) -> Thresholds:
+        """The levels for a question against its best passage: the cross-language ones where they differ
+        (similarity across languages runs lower: a Chinese question about an English guide)."""
+        across = self.thresholds.get(f"{language}>{passage_language}") if passage_language != language else None
+        return across or self.thresholds.get(language) or DEFAULT_CALIBRATION.thresholds["en"]
 
     def summary(self) -> dict[str, Any]:
         """The plain-JSON view for `rag-ask --json`, the API and the staff page."""
@@ -235,6 +256,7 @@ DEFAULT_CALIBRATION = Calibration(
 class Evidence:
     language: Language
     score: float  # best passage's cosine similarity
+    passage_language: str  # the best passage's ("" when its guide has none recorded)
     coverage: float  # IDF-weighted share of the question's terms the passages hold
     absent: float  # IDF-weighted share of the question's terms no chunk holds nor any product name or alias
     names: int  # model numbers, codes, numbered names in the question
@@ -244,7 +266,7 @@ class Evidence:
     held_coverage: float  # coverage by the one passage that holds the most of the question's terms
     subject: str  # a Chinese question's first noun (what it is about); "" for English
     subject_mentions: int  # chunks that mention the subject (exact up to IN_PASSING + 1; 0 if a heading names it)
-    subject_named: bool  # the subject is (part of) a category or plain-word alias of a passage's product
+    subject_named: bool  # the subject ("my down jacket") is (part of) a category or alias of a passage's product
     names_product: bool  # the question names one of this collection's products or kinds
     name_in_passing: str = ""  # a capitalised name ("Galaxy Buds") in at most IN_PASSING chunks, under no heading
 
@@ -279,8 +301,7 @@ class Gate:
         language = detect_language(question)
         catalog = self.catalog()
         naming = catalog.named_in(question)
-        subject = next((n for n in self.keyword.tokenize.nouns(question) if len(n) > 1 and n not in QUESTION_WORDS),
-                       "") if language == "zh" else ""
+        subject = subject_of(question, self.keyword.tokenize)
         terms = [(term, specific) for p in catalog.products.values() for term, specific in p.naming_terms()]
         # the kinds of the products the passages come from: a kind the search did not reach says nothing
         held = {str(p.metadata.get("product") or "") for p in passages}
@@ -289,7 +310,8 @@ class Gate:
         known = frozenset(token for term, _ in terms for token in self.keyword.tokenize(term))
         return Evidence(
             language=language,
-            score=max((float(p.metadata["score"]) for p in passages), default=0.0),
+            score=float(best.metadata["score"]) if best else 0.0,
+            passage_language=str(best.metadata.get("language") or language) if best else language,
             coverage=self.keyword.coverage(question, ids),
             absent=self.keyword.absent_share(question, QUESTION_WORDS, known),
             names=len(names),
@@ -299,7 +321,8 @@ class Gate:
             held_coverage=max((self.keyword.coverage(question, [i]) for i in ids), default=0.0),
             subject=subject,
             subject_mentions=self._mentions(subject) if subject and subject not in self.headings() else 0,
-            subject_named=bool(subject) and any(subject in kind for kind in kinds),
+            subject_named=bool(subject) and any(subject in kind for kind in kinds)
+            or bool(held & set(naming.leading_kinds(question))),
             names_product=bool(naming.products or naming.kinds),
             name_in_passing=self._name_in_passing(capitalised_names(question)),
         )
@@ -346,7 +369,7 @@ class Gate:
             return Decision(False, "no passages")
         evidence = self.evidence(question, passages)
         calibration = self.calibration
-        limits = calibration.thresholds.get(evidence.language) or DEFAULT_CALIBRATION.thresholds["en"]
+        limits = calibration.limits(evidence.language, evidence.passage_language)
         if evidence.unknown_names:
             return Decision(False, "unknown name", evidence)
         if evidence.names_in_passages:  # e.g. a Chinese question about an English guide's model
@@ -396,7 +419,7 @@ def generated_questions(chunks: Sequence[tuple[str, str, str]], limit: int = SEL
 
 
 def calibrate(
-    best_similarities: Callable[[list[str]], list[float]],
+    best_similarities: Callable[[list[str], str | None], list[float]],
     search: Callable[[str], Sequence[Document]],
     keyword: KeywordIndex,
     chunks: Sequence[tuple[str, str, str]],
@@ -404,26 +427,34 @@ def calibrate(
     catalog: Callable[[], Catalog],
     mentions: Callable[[str, int], int],
     headings: Callable[[], str],
+    passage_languages: Collection[str] = (),
 ) -> Calibration:
-    """Measure this collection with this model: where the bank's best passages stop, per language.
+    """Measure this collection with this model: where the bank's best passages stop, per language, and,
+    where the guides hold both languages, per question language against the other language's guides.
 
-    `best_similarities` embeds the bank in one batch and queries the store once (about a second on a
-    CPU; with EMBEDDING_CACHE_DIR the bank's vectors come from the cache); `search` answers the few
-    self-check questions the way users are answered.
+    `best_similarities` (questions, passage language or None for all) embeds the bank in one batch and
+    queries the store once (about a second on a CPU; with EMBEDDING_CACHE_DIR the bank's vectors come
+    from the cache); `search` answers the few self-check questions the way users are answered.
     """
     bank = load_bank("calibration")
-    best: dict[Language, list[float]] = {lang: [] for lang in LANGUAGES}
-    for item, similarity in zip(bank, best_similarities([q.question for q in bank]), strict=True):
-        best[item.lang].append(similarity)
-    thresholds: dict[Language, Thresholds] = {}
+    questions = [q.question for q in bank]
+    levels: dict[str, list[float]] = {lang: [] for lang in LANGUAGES}
+    for item, similarity in zip(bank, best_similarities(questions, None), strict=True):
+        levels[item.lang].append(similarity)
+    if set(LANGUAGES) <= set(passage_languages):
+        for passage_language in LANGUAGES:
+            for item, similarity in zip(bank, best_similarities(questions, passage_language), strict=True):
+                if item.lang != passage_language:
+                    levels.setdefault(f"{item.lang}>{passage_language}", []).append(similarity)
+    thresholds: dict[str, Thresholds] = {}
     scores: dict[str, dict[str, float]] = {}
-    for lang, values in best.items():
+    for key, values in levels.items():
         high = float(np.percentile(values, BANK_QUANTILE))
-        thresholds[lang] = Thresholds(threshold=round(high - LOW_MARGIN, 4), confident=round(high + CONFIDENT_MARGIN, 4),
-                                      floor=round(float(np.median(values)), 4),
-                                      certain=round(high + CERTAIN_MARGIN, 4))
-        scores[lang] = {"p50": round(float(np.median(values)), 4), f"p{BANK_QUANTILE:g}": round(high, 4),
-                        "max": round(max(values), 4)}
+        thresholds[key] = Thresholds(threshold=round(high - LOW_MARGIN, 4), confident=round(high + CONFIDENT_MARGIN, 4),
+                                     floor=round(float(np.median(values)), 4),
+                                     certain=round(high + CERTAIN_MARGIN, 4))
+        scores[key] = {"p50": round(float(np.median(values)), 4), f"p{BANK_QUANTILE:g}": round(high, 4),
+                       "max": round(max(values), 4)}
     calibration = Calibration(thresholds=thresholds, model=model, chunks=len(chunks), bank_questions=len(bank),
                               bank_scores=scores, calibrated_at=datetime.now(UTC).isoformat(timespec="seconds"))
     gate = Gate(keyword, calibration, catalog, mentions, headings)

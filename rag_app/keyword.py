@@ -16,7 +16,10 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from ingest.text import Tokenizer
+from ingest.text import CJK_CHAR, Tokenizer
+
+# The longest Chinese word looked for where jieba cut a question differently from the guides.
+MAX_WORD_CHARS = 4
 
 
 class KeywordIndex:
@@ -74,7 +77,7 @@ class KeywordIndex:
         """Top-k (chunk id, BM25 score) with a positive score, best first; with `allowed`, only among
         those ids (a filter), so the k are all of the chosen products."""
         self._refresh()
-        query_tokens = self.tokenize(query)
+        query_tokens = self.query_terms(query)
         if self._bm25 is None or not query_tokens:
             return []
         scores = self._bm25.get_scores(query_tokens)
@@ -113,6 +116,34 @@ class KeywordIndex:
         absent = sum(w for t, w in weights.items() if self._frequency(t) == 0 and t not in known)
         return absent / total if total > 0 else 0.0
 
+    def query_terms(self, query: str) -> list[str]:
+        """The question's terms, where jieba cut it differently from the guides cut as the guides are:
+        "多少根地钉" cuts as 根地|钉, the guides' "地钉 10 根" as 地钉|根, so 根地 becomes 地钉 + 根."""
+        self._refresh()
+        lowered = query.lower()
+        terms: list[str] = []
+        for term in self.tokenize(query):
+            recut = self._recut(lowered, term) if self._frequency(term) == 0 and CJK_CHAR.match(term) else None
+            terms.extend(recut or [term])
+        return terms
+
+    def _recut(self, text: str, term: str) -> list[str] | None:
+        """A word of the collection that crosses the unknown term's edge in the text, and what it leaves of
+        the term when that is a term of the collection too; None where there is none."""
+        start = text.find(term)
+        while start >= 0:
+            end = start + len(term)
+            for a in range(max(0, start - MAX_WORD_CHARS + 1), end):
+                for b in range(max(a + 2, start + 1), min(len(text), a + MAX_WORD_CHARS) + 1):
+                    word = text[a:b]
+                    if not (a < start < b or a < end < b) or not self._frequency(word):
+                        continue
+                    rest = text[start:max(start, a)] + text[min(end, b):end]
+                    if not rest or self._frequency(rest):
+                        return [word, rest] if rest else [word]
+            start = text.find(term, start + 1)
+        return None
+
     def mentions(self, text: str) -> bool:
         """Whether some chunk holds each of the text's terms (e.g. a model number's)."""
         self._refresh()
@@ -124,10 +155,15 @@ class KeywordIndex:
         return self._frequency(term.lower())
 
     def term_weights(self, query: str) -> dict[str, float]:
-        """IDF weight of each of the question's terms (unknown terms weigh the most), as `coverage` uses."""
+        """IDF weight of each of the question's terms (unknown terms weigh the most), as `coverage` uses.
+
+        A bare number no chunk holds is left out: it is the asker's own value ("size EU 44", "for 3
+        people"), not something the guides should say; a code or model ("E21", "R5") is kept.
+        """
         self._refresh()
         corpus_size = len(self._ids)
-        return {t: math.log((corpus_size + 1) / (self._frequency(t) + 0.5)) for t in set(self.tokenize(query))}
+        return {t: math.log((corpus_size + 1) / (self._frequency(t) + 0.5)) for t in set(self.query_terms(query))
+                if not (t.isdigit() and self._frequency(t) == 0)}
 
     def _frequency(self, term: str) -> int:
         """How many chunks hold the term."""

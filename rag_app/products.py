@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from ingest.text import text_size
+from ingest.text import ENGLISH_STOP_WORDS, text_size
 
 FILTER_FIELDS = ("product", "model", "category", "language", "source")
 ALIAS_SEPARATOR = "|"
@@ -74,6 +74,17 @@ def chroma_where(filters: Filters) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+_DETERMINER = re.compile(r"\b(?:my|the|your|our|this|these|those|that)\s+")
+
+
+def _ends_phrase(rest: str) -> bool:
+    """Whether a noun phrase ends where `rest` begins: at the end, a punctuation mark, a possessive ("the
+    robot vacuum's dustbin") or a function word, not another noun ("the tent vestibule")."""
+    word = re.match(r"\s+([a-z]+)", rest)
+    return not rest[:1].isspace() or not rest.strip()[:1].isalnum() or (
+        word is not None and word.group(1) in ENGLISH_STOP_WORDS)
+
+
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
@@ -115,6 +126,19 @@ class Naming:
     products: list[str]
     kinds: list[str]
     spans: list[tuple[int, int]]
+    kind_spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, product) in the folded text
+
+    def leading_kinds(self, text: str) -> list[str]:
+        """The products whose kind is an English text's first noun phrase ("my down jacket", "the old tent"),
+        not one named later ("my tent in the washing machine" is about the tent) nor one that only
+        qualifies another noun ("the tent vestibule")."""
+        folded = _fold(text)
+        first = _DETERMINER.search(folded)
+        if first is None:
+            return []
+        return list(dict.fromkeys(
+            product for start, end, product in self.kind_spans
+            if first.end() <= start and len(folded[first.end():start].split()) <= 1 and _ends_phrase(folded[end:])))
 
 
 @dataclass
@@ -154,6 +178,7 @@ class Catalog:
             list(dict.fromkeys(p for _, _, p, specific in spans if specific)),
             list(dict.fromkeys(p for _, _, p, specific in spans if not specific)),
             [(s, e) for s, e, _, _ in spans],
+            [(s, e, p) for s, e, p, specific in spans if not specific],
         )
 
     def codes_in(self, question: str) -> list[re.Pattern[str]]:
@@ -328,6 +353,10 @@ def products_to_ask(
         return Decision([], lead)
     first = strong[0]
     texts = {e.product: "\n".join(d.page_content for d in e.passages) for e in strong}
+    if top_share == 0:  # no line shares a term with the question (asked in another language): any line of
+        # each product's best passage may answer it
+        best = {e.product: max(e.passages, key=lambda d: float(d.metadata.get("score", 0.0))) for e in strong}
+        lines = {product: (_lines(doc.page_content), 0.0) for product, doc in best.items()}
     alike = [e.product for e in strong[1:]
              if same_answer(lines[first.product][0], texts[first.product], lines[e.product][0], texts[e.product], masks)]
     differing = [e.product for e in strong[1:] if e.product not in alike]

@@ -190,11 +190,13 @@ class GuideStore:
             )
         ]
 
-    def best_similarities(self, vectors: np.ndarray) -> list[float]:
-        """Each vector's cosine similarity to its nearest chunk, in one query (0.0 when the store is empty)."""
+    def best_similarities(self, vectors: np.ndarray, language: str | None = None) -> list[float]:
+        """Each vector's cosine similarity to its nearest chunk (of that language), in one query (0.0 when
+        there is none)."""
         if not len(vectors):
             return []
-        res = self.collection.query(query_embeddings=vectors, n_results=1, include=["distances"])
+        res = self.collection.query(query_embeddings=vectors, n_results=1, include=["distances"],
+                                    where={"language": language} if language else None)
         return [1.0 - float(d[0]) if d else 0.0 for d in res["distances"]]
 
 

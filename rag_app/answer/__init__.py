@@ -61,13 +61,16 @@ class Answerer:
 
     def __init__(self, settings: Settings, chat_model: BaseChatModel | None,
                  tokenize: Tokenizer | None = None, clock: Callable[[], float] = time.monotonic,
-                 term_weights: TermWeights | None = None) -> None:
+                 term_weights: TermWeights | None = None,
+                 question_terms: Callable[[str], frozenset[str]] | None = None) -> None:
         """`term_weights`: the knowledge base's IDF of a question's terms, so that quotes weigh a word
-        by how rare it is in the whole manual, not only in the few passages at hand."""
+        by how rare it is in the whole manual, not only in the few passages at hand; `question_terms`:
+        the question's terms as the knowledge base cuts them."""
         self._settings = settings
         self._model = chat_model
         self._tokenize = tokenize or Tokenizer()
         self._term_weights = term_weights
+        self._question_terms = question_terms
         self._clock = clock
         self._paused_until = 0.0
         self._pause_failure: Failure | None = None
@@ -148,7 +151,7 @@ class Answerer:
     def _quote(self, question: str, passages: Sequence[Document], language: Language,
                notice: str | None) -> Answer:
         weights = self._term_weights(question) if self._term_weights is not None else None
-        return Answer(text=quote(question, passages, language, self._tokenize, weights), refused=False,
+        return Answer(text=quote(question, passages, language, self._tokenize, weights, self._question_terms), refused=False,
                       mode="extractive", sources=list(passages), notice=notice)
 
     def _available_model(self) -> BaseChatModel | None:

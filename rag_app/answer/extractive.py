@@ -52,6 +52,7 @@ MAX_QUOTE_SIZE = 110  # words (a Han character counts half): what one answer quo
 RANK_DECAY = 0.25  # a block of the n-th passage counts 1 / (1 + RANK_DECAY * n)
 SECOND_BLOCK_SHARE = 0.8  # a second block must score this share of the best one
 IDENTIFIER_WEIGHT = 3.0  # an error code or model number asked about outweighs the words around it
+CODE_ROW_WEIGHT = 2.0  # a table row holding the code asked about outweighs prose that mentions it
 ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row are quoted with it
 CHARACTER_WEIGHT = 0.5  # a Chinese word matched only by a character of it ("血迹" in "血渍"): half its weight
 PRODUCT_KEYS = ("product", "model", "aliases")
@@ -99,12 +100,15 @@ class _Block:
 
 
 def quote(question: str, passages: Sequence[Document], language: Language, tokenize: Tokenizer,
-          corpus_weights: Mapping[str, float] | None = None) -> str:
+          corpus_weights: Mapping[str, float] | None = None,
+          question_terms: Callable[[str], frozenset[str]] | None = None) -> str:
     """The best-matching block (and a close second) of the top passages, each line with its [n].
 
     `corpus_weights`: the IDF of the question's terms in the whole knowledge base; without them a term
-    weighs by how rare it is in the passages alone.
+    weighs by how rare it is in the passages alone. `question_terms`: the question's terms as the
+    knowledge base cuts them (`KeywordIndex.query_terms`); else as the tokenizer does.
     """
+    terms_of = question_terms or tokenize.terms
     blocks = [block for rank, doc in enumerate(passages[:EXTRACTIVE_PASSAGES])
               for block in _passage_blocks(rank, doc, tokenize)]
     _dedupe(blocks)
@@ -113,11 +117,11 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     names = frozenset().union(*(tokenize.terms(str(doc.metadata.get(key) or ""))
                                 for doc in passages for key in PRODUCT_KEYS))
     kind = question_kind(question)
-    asks = [terms for part in _ASKS.split(question) if (terms := tokenize.terms(part) - names)]
+    asks = [terms for part in _ASKS.split(question) if (terms := terms_of(part) - names)]
     # "A feather pokes out, can I pull it?": the last clause says what the asker wants to know
-    clauses = [terms for part in _CLAUSE.split(question) if (terms := tokenize.terms(part) - names)]
+    clauses = [terms for part in _CLAUSE.split(question) if (terms := terms_of(part) - names)]
     lines = [QUOTE_LABEL[language]]
-    wanted = tokenize.terms(question) - names
+    wanted = terms_of(question) - names
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
                          corpus_weights or {}):
         lines += [_line(unit, block.passage) for unit in _quoted(block, kind)]
@@ -281,6 +285,11 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         covered = _match(block.terms(), weights.values())
         best = max(u.score for u in block.all_units())
         block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
+    # "E21 是什么意思": the code table's row says, a sentence that mentions the code in passing does not
+    codes = {t for t in wanted if is_identifier(t)} if kind != "how" else set()
+    for block in blocks:
+        if block.kind == "table" and any(codes & u.terms for u in block.units):
+            block.score *= CODE_ROW_WEIGHT
     # within a block, the lines stating a quantity answer "how long", "多少"
     bonus = sum(max(w.values(), default=0.0) for w in weights.values()) / len(weights) \
         if kind == "value" and weights else 0.0

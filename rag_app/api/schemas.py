@@ -123,7 +123,9 @@ class GateInfo(BaseModel):
     origin: Literal["calibrated", "settings", "default"] = Field(
         description="`calibrated` for this collection and model, `default` before that; `settings` when "
                     "RELEVANCE_* replaced values of an uncalibrated collection")
-    thresholds: dict[str, GateThresholds] = Field(description="per question language, `en` and `zh`")
+    thresholds: dict[str, GateThresholds] = Field(
+        description="per question language, `en` and `zh`; where the guides hold both languages also `zh>en` "
+                    "and `en>zh`, used when the best passage is in the other language")
     min_coverage: float = Field(description="share of the question's distinctive terms the passages must hold "
                                             "between threshold and confident")
     max_absent: float = Field(description="share of the question's terms the guides never mention above "

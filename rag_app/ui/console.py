@@ -275,9 +275,18 @@ def mark_done(ids: list[int]) -> None:
 
 def quality_view(assistant: Assistant, lang: Lang) -> None:
     st.subheader(t("gate", lang))
-    st.caption(t("gate_help", lang))
-    thresholds = assistant.gate_thresholds()
-    st.dataframe({t("setting", lang): list(thresholds), t("value", lang): [str(v) for v in thresholds.values()]},
+    calibration = assistant.calibration
+    st.caption(t("gate_help", lang, origin=calibration.origin, at=calibration.calibrated_at or "-",
+                 self_check=calibration.self_check.get("answered", "-")))
+    if calibration.overridden:
+        st.caption(t("gate_overridden", lang, names=", ".join(calibration.overridden)))
+    levels = calibration.thresholds
+    st.dataframe({t("gate_language", lang): list(levels),
+                  t("gate_threshold", lang): [v.threshold for v in levels.values()],
+                  t("gate_confident", lang): [v.confident for v in levels.values()],
+                  t("gate_floor", lang): [v.floor for v in levels.values()],
+                  t("gate_certain", lang): [v.certain for v in levels.values()],
+                  t("gate_bank", lang): [calibration.bank_scores.get(key, {}).get("p95") for key in levels]},
                  hide_index=True, width="stretch")
 
     st.subheader(t("eval", lang))

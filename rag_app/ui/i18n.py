@@ -119,11 +119,20 @@ _LABELS: dict[str, dict[Lang, str]] = {
     "mark_done": {"zh": "标记为已处理", "en": "Mark done"},
     "gate": {"zh": "拒答门槛", "en": "Refusal gate"},
     "gate_help": {
-        "zh": "检索到的片段低于这些值时，回答会拒答而不是猜测。",
-        "en": "Below these values the retrieved passages count as unrelated and the question is refused.",
+        "zh": "本知识库按问题语言自动校准的相似度门槛（“zh>en”：中文问题、最相关片段为英文）：低于“拒答线”且无其他"
+              "证据时拒答，达到“直接回答”时回答。来源：{origin}，校准于 {at}，自检问题回答率 {self_check}。",
+        "en": "Similarity levels this knowledge base calibrated per question language (\"zh>en\": a Chinese question "
+              "whose best passage is English): below \"refuse below\" a question is refused unless other evidence "
+              "holds, from \"answer from\" it is answered. Origin: {origin}, calibrated {at}, own questions "
+              "answered {self_check}.",
     },
-    "setting": {"zh": "设置", "en": "Setting"},
-    "value": {"zh": "值", "en": "Value"},
+    "gate_overridden": {"zh": "以下设置覆盖了校准值：{names}", "en": "Overridden by settings: {names}"},
+    "gate_language": {"zh": "问题语言", "en": "Question language"},
+    "gate_threshold": {"zh": "拒答线", "en": "Refuse below"},
+    "gate_confident": {"zh": "直接回答", "en": "Answer from"},
+    "gate_floor": {"zh": "下限", "en": "Floor"},
+    "gate_certain": {"zh": "确定", "en": "Certain"},
+    "gate_bank": {"zh": "无关问题 p95", "en": "Bank p95"},
     "eval": {"zh": "评测", "en": "Evaluation"},
     "eval_unset": {
         "zh": "设置 RAG_EVAL_FILE（问答集 JSONL）和 RAG_EVAL_DOCS（其指南目录）后可在此运行评测。",

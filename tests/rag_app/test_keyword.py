@@ -65,3 +65,16 @@ def test_product_names_count_as_known_terms_and_frequencies_count_chunks(tmp_pat
     alias = frozenset(index.tokenize("扫地机器人"))
     assert index.absent_share("扫地机器人的 dustbin") > 0.5
     assert index.absent_share("扫地机器人的 dustbin", known=alias) == 0.0
+
+
+def test_a_question_jieba_cuts_differently_from_the_guides_is_cut_as_the_guides_are(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.update({"a": "地钉 | Y 型铝合金地钉 10 根，长 18 cm", "b": "拔地钉时顺着钉入方向往外拔。", "c": "帐篷晾干后收纳。"})
+    # jieba cuts "多少根地钉" as 根地|钉; the guides hold 地钉 and 根
+    assert "根地" in index.tokenize("帐篷标配多少根地钉？")
+    terms = index.query_terms("帐篷标配多少根地钉？")
+    assert "地钉" in terms and "根" in terms and "根地" not in terms
+    assert index.absent_share("帐篷有多少根地钉？", frozenset({"多少"})) == 0.0
+    assert index.search("帐篷有多少根地钉？", 1)[0][0] == "a"
+    # a word the guides never hold stays unknown
+    assert index.absent_share("烤箱内部怎么清洁？") > 0.5

@@ -46,6 +46,19 @@ def test_questions_name_products_by_model_or_kind(text: str, products: list[str]
     assert sorted(naming.kinds) == sorted(kinds)
 
 
+@pytest.mark.parametrize(("question", "leading"), [
+    ("How do I dry my tent?", ["岚峰 LF-2 Pro", "岚峰 LF-3 Pro"]),
+    ("Can I wash my dirty tent in the washing machine?", ["岚峰 LF-2 Pro", "岚峰 LF-3 Pro"]),
+    ("How do I empty the robot vacuum's dustbin?", ["Tidyo R5", "Tidyo R7 Max"]),
+    ("Can I cook in the tent vestibule?", []),  # the tent only qualifies the vestibule
+    ("How long does the battery of my robot vacuum last?", []),  # asks about the battery first
+    ("tent repair", []),
+])
+def test_an_english_questions_first_noun_phrase_says_which_kind_it_is_about(question: str,
+                                                                            leading: list[str]) -> None:
+    assert sorted(CATALOG.named_in(question).leading_kinds(question)) == leading
+
+
 def test_error_codes_but_not_model_numbers() -> None:
     assert [p.pattern for p in CATALOG.codes_in("洗衣机显示E21怎么办")] == [r"(?<![a-z0-9-])e21(?![a-z0-9-])"]
     codes = CATALOG.codes_in("What does Error 12 mean on the R7 Max?")
@@ -98,6 +111,17 @@ def test_different_numbers_are_asked_back_the_same_text_is_not() -> None:
 def test_a_weaker_product_is_no_alternative() -> None:
     assert decide("Run time | Up to 120 minutes", "Run time | Up to 180 minutes", r7_score=0.8) == []
     assert decide("Run time | Up to 120 minutes", "Run time | Up to 180 minutes", coverage=0.2) == []
+
+
+def test_asked_in_another_language_any_differing_line_is_asked_back() -> None:
+    # "扫地机器人的尘盒容量是多少？" shares no term with English passages: no line can be picked as the answer
+    weights = {t: 1.0 for t in TOKENIZE("扫地机器人的尘盒容量是多少？")}
+    text = "Empty the dustbin after every run.\nThe dustbin holds {} of dust."
+    evidence = [Evidence("Tidyo R5", [passage("Tidyo R5", text.format("600 ml"))], 0.0),
+                Evidence("Tidyo R7 Max", [passage("Tidyo R7 Max", text.format("400 ml"))], 0.0)]
+    assert products_to_ask(evidence, weights, TOKENIZE, CATALOG.masks()).ask == ["Tidyo R5", "Tidyo R7 Max"]
+    same = [Evidence(e.product, [passage(e.product, text.format("400 ml"))], 0.0) for e in evidence]
+    assert products_to_ask(same, weights, TOKENIZE, CATALOG.masks()).ask == []
 
 
 def test_a_table_row_is_scored_with_its_header() -> None:

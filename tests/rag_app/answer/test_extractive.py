@@ -127,3 +127,13 @@ def test_the_section_whose_title_says_what_was_asked_is_quoted_not_one_sharing_a
     lines = quoted("衣服洗完了机门怎么也打不开，怎么办？", door, smell)
 
     assert lines and all(line.endswith("[1]") for line in lines) and "门锁会延迟" in lines[0]
+
+
+def test_a_code_is_answered_by_its_row_in_the_code_table_not_a_sentence_mentioning_it() -> None:
+    filter_text = doc("排水泵过滤器位于机器正面右下角。过滤器堵塞会导致排水缓慢或出现 E21 故障代码。建议每 3 个月清洁一次。",
+                      "洗衣机保养 > 排水泵过滤器")
+    codes = doc("请根据下表进行处理。\n故障代码 | 含义 | 处理方法\nE10 | 进水超时 | 检查水龙头\n"
+                "E21 | 排水超时：6 分钟内未能排空 | 检查排水管是否弯折或堵塞", "洗衣机保养 > 故障代码")
+    lines = quoted("My washer shows E-21", filter_text, codes)
+    assert "- E21 | 排水超时：6 分钟内未能排空 | 检查排水管是否弯折或堵塞 [2]" in lines
+    assert not any("E10" in line or "过滤器堵塞" in line for line in lines)

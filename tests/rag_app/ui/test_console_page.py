@@ -144,8 +144,12 @@ def test_quality_shows_the_gate_and_runs_the_eval(rag_env: Path, small_guides: P
     monkeypatch.setenv("RAG_EVAL_DOCS", str(small_guides))
     page = sign_in(AppTest.from_function(console_app, default_timeout=APP_TIMEOUT_S).run())
     quality = page.tabs[2]
-    gate = dict(zip(*(quality.dataframe[0].value.iloc[:, i] for i in (0, 1)), strict=True))
-    assert gate["relevance_threshold"] == str(Settings().relevance_threshold)
+    # the levels this knowledge base calibrated, per question language (the guides hold both languages)
+    gate = quality.dataframe[0].value.set_index("Question language")
+    calibration = Assistant(Settings()).calibration
+    assert calibration.origin == "calibrated" and set(gate.index) == {"en", "zh", "zh>en", "en>zh"}
+    assert gate.loc["zh", "Refuse below"] == calibration.thresholds["zh"].threshold
+    assert any(calibration.calibrated_at in c.value for c in quality.caption)
 
     next(b for b in quality.button if b.label == "Run the eval").click().run()
 
