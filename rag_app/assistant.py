@@ -386,13 +386,13 @@ class Assistant:
     def _decide(self, question: str, passages: list[Document], scope: Filters) -> Decision:
         """Ask back or answer, comparing each contending product's own best passages."""
         catalog = self._catalog()
-        candidates = contenders(passages)
+        codes = catalog.codes_in(question)
+        candidates = contenders(passages, codes)
         kinds = catalog.named_in(question).kinds
         if set(kinds) & set(candidates):
             candidates = [c for c in candidates if c in kinds]
         if len(candidates) < 2:
             return Decision([], [])
-        codes = catalog.codes_in(question)
         evidence = []
         for product in candidates:
             found = self.retriever.search(question, CLARIFY_EVIDENCE, {**scope, "product": (product,)}, codes)

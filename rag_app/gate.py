@@ -269,13 +269,14 @@ class Evidence:
     subject_named: bool  # the subject ("my down jacket") is (part of) a category or alias of a passage's product
     names_product: bool  # the question names one of this collection's products or kinds
     name_in_passing: str = ""  # a capitalised name ("Galaxy Buds") in at most IN_PASSING chunks, under no heading
+    code_missing: bool = False  # the question asks about an error code none of the passages holds
 
 
 @dataclass(frozen=True)
 class Decision:
     relevant: bool
-    reason: Literal["injection", "no passages", "unknown name", "names in passages", "certain", "subject in passing",
-                    "unknown terms", "confident", "below floor", "names known", "subject named", "terms held",
+    reason: Literal["injection", "no passages", "unknown name", "code not in passages", "names in passages", "certain",
+                    "subject in passing", "unknown terms", "confident", "below floor", "names known", "subject named", "terms held",
                     "below threshold", "terms covered", "terms not covered"]
     evidence: Evidence | None = None
 
@@ -301,6 +302,7 @@ class Gate:
         language = detect_language(question)
         catalog = self.catalog()
         naming = catalog.named_in(question)
+        codes = catalog.codes_in(question)
         subject = subject_of(question, self.keyword.tokenize)
         terms = [(term, specific) for p in catalog.products.values() for term, specific in p.naming_terms()]
         # the kinds of the products the passages come from: a kind the search did not reach says nothing
@@ -325,6 +327,7 @@ class Gate:
             or bool(held & set(naming.leading_kinds(question))),
             names_product=bool(naming.products or naming.kinds),
             name_in_passing=self._name_in_passing(capitalised_names(question)),
+            code_missing=bool(codes) and not any(code.search(p.page_content) for p in passages for code in codes),
         )
 
     def _name_in_passing(self, names: list[str]) -> str:
@@ -372,6 +375,8 @@ class Gate:
         limits = calibration.limits(evidence.language, evidence.passage_language)
         if evidence.unknown_names:
             return Decision(False, "unknown name", evidence)
+        if evidence.code_missing:  # another product's code ("F03" asked of the air purifier): not this one's
+            return Decision(False, "code not in passages", evidence)
         if evidence.names_in_passages:  # e.g. a Chinese question about an English guide's model
             return Decision(True, "names in passages", evidence)
         if evidence.score >= limits.certain:

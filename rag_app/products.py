@@ -35,7 +35,8 @@ MAX_OPTIONS = 5
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # An error code in a question: "E21", "F03", "错误代码 E4", "Error 12".
-_CODE = re.compile(r"(?i)(?<![a-z0-9-])((?:error|err|code)\s*\d{1,3}|[a-z]{1,2}\d{1,3})(?![a-z0-9-])")
+_CODE = re.compile(r"(?i)(?<![a-z0-9-])((?:error|err|code)\s*\d{1,3}|[a-z]{1,2}-?\d{1,3})(?![a-z0-9-])")
+_LETTER_CODE = re.compile(r"([a-z]{1,2})-?(\d{1,3})")  # "E21", "E-21": written both ways
 _PIECE = re.compile(r"[a-z0-9]+|[^\sa-z0-9\-_./+]+")
 _WORDISH = "a-z0-9+"
 _SPACE = re.compile(r"\s+")
@@ -189,7 +190,9 @@ class Catalog:
         for match in _CODE.finditer(folded):
             if any(s <= match.start() < e for s, e in naming.spans):
                 continue
-            body = r"\s*".join(re.escape(part) for part in match.group(1).split())
+            letters = _LETTER_CODE.fullmatch(match.group(1))
+            body = (rf"{letters.group(1)}[\s-]?{letters.group(2)}" if letters
+                    else r"\s*".join(re.escape(part) for part in match.group(1).split()))
             patterns.append(re.compile(rf"(?<![a-z0-9-]){body}(?![a-z0-9-])", re.IGNORECASE))
         return patterns
 
@@ -307,8 +310,12 @@ class Evidence:
         return max((float(d.metadata.get("score", 0.0)) for d in self.passages), default=0.0)
 
 
-def contenders(passages: Sequence[Document]) -> list[str]:
-    """Products in the top passages whose best passage is nearly as similar as the overall best."""
+def contenders(passages: Sequence[Document], codes: Sequence[re.Pattern[str]] = ()) -> list[str]:
+    """Products in the top passages whose best passage is nearly as similar as the overall best; for a
+    question about an error code, the products whose passages list it (no other can answer it)."""
+    coded = [product_of(doc) for doc in passages if any(code.search(doc.page_content) for code in codes)]
+    if coded:
+        return list(dict.fromkeys(coded))
     best: dict[str, float] = {}
     for doc in passages:
         product = product_of(doc)

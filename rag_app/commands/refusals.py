@@ -156,7 +156,7 @@ def gate_fields(assistant: Assistant, question: str, k: int,
                 "top_coverage": round(evidence.top_coverage, 3), "held_coverage": round(evidence.held_coverage, 3),
                 "subject": evidence.subject, "subject_mentions": evidence.subject_mentions,
                 "subject_named": evidence.subject_named, "names_product": evidence.names_product,
-                "name_in_passing": evidence.name_in_passing,
+                "name_in_passing": evidence.name_in_passing, "code_missing": evidence.code_missing,
                 "passage_language": evidence.passage_language,
                 "threshold": assistant.gate.calibration.limits(evidence.language,
                                                                evidence.passage_language).threshold}

@@ -264,6 +264,47 @@ def test_a_chinese_question_about_a_kind_of_english_guides_reaches_them_and_asks
     assert {p.metadata["source"] for p in assistant.retrieve(other, k=2)} & {"pack_zh.md", "tent_zh.md"}
 
 
+WASHER_GUIDE_EN = """# Lumo W8 Washing Machine Care
+
+## Error codes
+| Code | Meaning | What to do |
+|---|---|---|
+| E21 | Water did not drain within 6 minutes | Check the drain hose and clean the pump filter |
+| F03 | Temperature sensor fault | Contact service |
+"""
+
+PURIFIER_GUIDE_EN = """# Clearo P3 Air Purifier Care
+
+## Error codes
+| Code | Meaning | What to do |
+|---|---|---|
+| E1 | Fan fault | Unplug for one minute and restart |
+| E2 | PM2.5 sensor fault | Clean the sensor window with a dry cotton swab |
+"""
+
+
+@pytest.mark.slow
+def test_an_error_code_is_answered_only_from_the_product_whose_guide_lists_it(tmp_path: Path,
+                                                                             small_guides: Path) -> None:
+    for name, text, tags in (("washer", WASHER_GUIDE_EN, "product: Lumo W8\ncategory: washing machine\n"),
+                             ("purifier", PURIFIER_GUIDE_EN, "product: Clearo P3\ncategory: air purifier\n")):
+        (small_guides / f"{name}_en.md").write_text(text, encoding="utf-8")
+        (small_guides / f"{name}_en.meta.yaml").write_text(tags, encoding="utf-8")
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
+                                   embedding_cache_dir=tmp_path / "cache"))
+    assistant.ingest([small_guides], progress=False)
+
+    answer = assistant.ask("What does F03 mean?")
+    assert not answer.refused and answer.clarify is None and "Temperature sensor fault" in answer.text
+    assert {p.metadata["source"] for p in answer.sources} == {"washer_en.md"}
+    # asked of the purifier, whose guide lists no F03: not the purifier's other codes
+    question = "What does F03 mean on the air purifier?"
+    passages = assistant.retrieve(question)
+    assert {p.metadata["source"] for p in passages} == {"purifier_en.md"}
+    assert assistant.gate_decision(question, passages).reason == "code not in passages"
+    assert assistant.ask(question).refused
+
+
 PHONE_GUIDE_EN = """# Nova X2 Phone User Guide
 
 ## Wireless PowerShare
