@@ -41,6 +41,7 @@ from rag_app.products import (
     choice_after_clarify,
     clarify_reply,
     contenders,
+    kind_mentioned,
     normalize_filters,
     product_note,
     product_of,
@@ -351,9 +352,11 @@ class Assistant:
     ) -> tuple[list[Document], Filters]:
         """Passages and the scope they were searched in: the filters, else the products the question or
         the conversation names; a kind ("tent", "扫地机器人") narrows the search to its products when
-        the unscoped passages mix products and include one of them, or include none of them while the
-        kind is what the question is about (a guide in the other language that the search across
-        languages missed)."""
+        the unscoped passages mix products and include one of them (to the kind the question is about
+        where it names several: "睡袋可以放洗衣机洗吗" is about the sleeping bag), or when the kind it is
+        about (its subject) is not among them (a guide in the other language that the search across
+        languages missed), unless the passages write that kind and it is not the asker's own ("the tent
+        vestibule" is in the stove guide's warning; "my down jacket" is the jacket's guide's)."""
         catalog = self._catalog()
         naming = catalog.named_in(question)
         scope = dict(filters)
@@ -366,9 +369,10 @@ class Assistant:
         found = {product_of(p) for p in passages}
         asked = self._kinds_asked_about(question, naming) if not scope else []
         if not scope and naming.kinds and len(found) > 1 and found & set(naming.kinds):
-            scope = {"product": tuple(naming.kinds)}
+            scope = {"product": tuple(asked or naming.kinds)}
             passages = self.retriever.search(question, k, scope, codes)
-        elif asked and not found & set(asked):
+        elif asked and not found & set(asked) and (
+                naming.owned(question) or not kind_mentioned(question, naming, asked, passages)):
             scope = {"product": tuple(asked)}
             passages = self.retriever.search(question, k, scope, codes)
         return passages, scope

@@ -76,14 +76,7 @@ def chroma_where(filters: Filters) -> dict[str, Any] | None:
 
 
 _DETERMINER = re.compile(r"\b(?:my|the|your|our|this|these|those|that)\s+")
-
-
-def _ends_phrase(rest: str) -> bool:
-    """Whether a noun phrase ends where `rest` begins: at the end, a punctuation mark, a possessive ("the
-    robot vacuum's dustbin") or a function word, not another noun ("the tent vestibule")."""
-    word = re.match(r"\s+([a-z]+)", rest)
-    return not rest[:1].isspace() or not rest.strip()[:1].isalnum() or (
-        word is not None and word.group(1) in ENGLISH_STOP_WORDS)
+_PHRASE_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*\s*")  # a word of a noun phrase and the space after it
 
 
 def _fold(text: str) -> str:
@@ -130,16 +123,36 @@ class Naming:
     kind_spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, product) in the folded text
 
     def leading_kinds(self, text: str) -> list[str]:
-        """The products whose kind is an English text's first noun phrase ("my down jacket", "the old tent"),
-        not one named later ("my tent in the washing machine" is about the tent) nor one that only
-        qualifies another noun ("the tent vestibule")."""
+        """The products whose kind an English text's first noun phrase names ("my down jacket", "the air
+        purifier filter"), not a kind named later ("my tent in the washing machine" is about the tent)."""
         folded = _fold(text)
         first = _DETERMINER.search(folded)
         if first is None:
             return []
-        return list(dict.fromkeys(
-            product for start, end, product in self.kind_spans
-            if first.end() <= start and len(folded[first.end():start].split()) <= 1 and _ends_phrase(folded[end:])))
+        phrase_end = first.end()
+        for word in _PHRASE_WORD.finditer(folded, first.end()):
+            in_kind = any(start <= word.start() < end for start, end, _ in self.kind_spans)  # "down jacket"
+            if word.start() > phrase_end or (word.group().strip() in ENGLISH_STOP_WORDS and not in_kind):
+                break
+            phrase_end = word.end()
+        return list(dict.fromkeys(product for start, end, product in self.kind_spans
+                                  if first.end() <= start and end <= phrase_end))
+
+    @staticmethod
+    def owned(text: str) -> bool:
+        """Whether an English text's first noun phrase is the asker's own ("my down jacket"): the product
+        asked about, whatever other guides say of it in passing."""
+        first = _DETERMINER.search(_fold(text))
+        return first is not None and first.group().strip() in ("my", "your", "our")
+
+
+def kind_mentioned(question: str, naming: Naming, kinds: Sequence[str], passages: Sequence[Document]) -> bool:
+    """Whether the passages write a kind the question names as it does: "Can I cook in the tent
+    vestibule?" finds the stove guide's "never inside a tent vestibule"; the tent guides need not be
+    searched for it."""
+    folded = _fold(question)
+    terms = {folded[start:end] for start, end, product in naming.kind_spans if product in kinds}
+    return any(term in _fold(doc.page_content) for doc in passages for term in terms)
 
 
 @dataclass

@@ -286,8 +286,8 @@ PURIFIER_GUIDE_EN = """# Clearo P3 Air Purifier Care
 @pytest.mark.slow
 def test_an_error_code_is_answered_only_from_the_product_whose_guide_lists_it(tmp_path: Path,
                                                                              small_guides: Path) -> None:
-    for name, text, tags in (("washer", WASHER_GUIDE_EN, "product: Lumo W8\ncategory: washing machine\n"),
-                             ("purifier", PURIFIER_GUIDE_EN, "product: Clearo P3\ncategory: air purifier\n")):
+    for name, text, tags in (("washer", WASHER_GUIDE_EN, "product: Lumo W8\ncategory: washing machine\naliases: [洗衣机]"),
+                             ("purifier", PURIFIER_GUIDE_EN, "product: Clearo P3\ncategory: air purifier\naliases: [净化器]")):
         (small_guides / f"{name}_en.md").write_text(text, encoding="utf-8")
         (small_guides / f"{name}_en.meta.yaml").write_text(tags, encoding="utf-8")
     assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
@@ -303,6 +303,8 @@ def test_an_error_code_is_answered_only_from_the_product_whose_guide_lists_it(tm
     assert {p.metadata["source"] for p in passages} == {"purifier_en.md"}
     assert assistant.gate_decision(question, passages).reason == "code not in passages"
     assert assistant.ask(question).refused
+    # a question naming two kinds is searched among the one it is about (its subject)
+    assert {p.metadata["source"] for p in assistant.retrieve("净化器的滤网可以放进洗衣机洗吗？")} == {"purifier_en.md"}
 
 
 PHONE_GUIDE_EN = """# Nova X2 Phone User Guide
