@@ -367,7 +367,7 @@ class Assistant:
         codes = catalog.codes_in(question)
         passages = self.retriever.search(question, k, scope, codes)
         found = {product_of(p) for p in passages}
-        asked = self._kinds_asked_about(question, naming) if not scope else []
+        asked = self._kinds_asked_about(question, naming) if not scope and naming.kinds else []
         if not scope and naming.kinds and len(found) > 1 and found & set(naming.kinds):
             scope = {"product": tuple(asked or naming.kinds)}
             passages = self.retriever.search(question, k, scope, codes)
