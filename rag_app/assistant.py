@@ -26,6 +26,7 @@ from rag_app.gate import (
     Gate,
     calibrate,
     is_injection,
+    kinds_asked_about,
     subject_of,
 )
 from rag_app.gate import Decision as GateDecision
@@ -37,7 +38,6 @@ from rag_app.products import (
     Decision,
     Evidence,
     Filters,
-    Naming,
     choice_after_clarify,
     clarify_reply,
     contenders,
@@ -97,8 +97,7 @@ class Assistant:
         self.gate = Gate(self.keyword, self._stored_calibration(), self._catalog, self._mentions, self._headings)
         self.retriever.gate = self.gate
         self.answerer = Answerer(settings, make_chat_model(settings), self.keyword.tokenize,
-                                 term_weights=lambda text: self.keyword.term_weights(text),
-                                 question_terms=lambda text: frozenset(self.keyword.query_terms(text)))
+                                 term_weights=lambda text: self.keyword.term_weights(text))
         self._catalog_cache: tuple[int | None, Catalog, str] | None = None
         # Refused and 👎 questions for the guide writers; None when QUESTION_LOG is off
         self.questions = (QuestionLog(settings.rag_data_dir / "questions.sqlite3", settings.question_retention_days)
@@ -367,7 +366,10 @@ class Assistant:
         codes = catalog.codes_in(question)
         passages = self.retriever.search(question, k, scope, codes)
         found = {product_of(p) for p in passages}
-        asked = self._kinds_asked_about(question, naming) if not scope and naming.kinds else []
+        asked: list[str] = []  # the named kinds the question is about
+        if not scope and naming.kinds:
+            subject = subject_of(question, self.keyword.tokenize)
+            asked = [kind for kind in kinds_asked_about(question, subject, naming, catalog) if kind in naming.kinds]
         if not scope and naming.kinds and len(found) > 1 and found & set(naming.kinds):
             scope = {"product": tuple(asked or naming.kinds)}
             passages = self.retriever.search(question, k, scope, codes)
@@ -376,16 +378,6 @@ class Assistant:
             scope = {"product": tuple(asked)}
             passages = self.retriever.search(question, k, scope, codes)
         return passages, scope
-
-    def _kinds_asked_about(self, question: str, naming: Naming) -> list[str]:
-        """The named kinds that are the question's subject: "扫地机器人的尘盒容量", "my down jacket", not
-        "帐篷脏了能扔进洗衣机吗" or "my tent in the washing machine" (about the tent, not the washer)."""
-        if detect_language(question) != "zh":
-            return naming.leading_kinds(question)
-        subject = subject_of(question, self.keyword.tokenize)
-        products = self._catalog().products
-        return [kind for kind in naming.kinds if subject and kind in products
-                and any(subject in term.casefold() for term, specific in products[kind].naming_terms() if not specific)]
 
     def _decide(self, question: str, passages: list[Document], scope: Filters) -> Decision:
         """Ask back or answer, comparing each contending product's own best passages."""

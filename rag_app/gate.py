@@ -30,7 +30,7 @@ from langchain_core.documents import Document
 
 from ingest.text import Language, Tokenizer, detect_language
 from rag_app.keyword import KeywordIndex
-from rag_app.products import Catalog
+from rag_app.products import Catalog, Naming
 from rag_app.settings import Settings
 
 BANK_PATH = Path(__file__).parent / "data" / "refusal_bank.jsonl"
@@ -163,6 +163,16 @@ def subject_of(question: str, tokenize: Tokenizer) -> str:
         return ""
     about = EXCLUDED.split(question)[-1]
     return next((n for n in tokenize.nouns(about) if len(n) > 1 and n not in QUESTION_WORDS), "")
+
+
+def kinds_asked_about(question: str, subject: str, naming: Naming, catalog: Catalog) -> list[str]:
+    """The products whose kind (category or plain-word alias) is what the question is about: its
+    `subject` ("扫地机器人的尘盒" -> 扫地) lies in one, or, in English, its first noun phrase names one
+    ("my down jacket"); not "帐篷脏了能扔进洗衣机吗" or "my tent in the washing machine"."""
+    if detect_language(question) != "zh":
+        return naming.leading_kinds(question)
+    return [name for name, product in catalog.products.items() if subject
+            and any(subject in term.casefold() for term, specific in product.naming_terms() if not specific)]
 
 
 def is_injection(question: str) -> bool:
@@ -307,8 +317,6 @@ class Gate:
         terms = [(term, specific) for p in catalog.products.values() for term, specific in p.naming_terms()]
         # the kinds of the products the passages come from: a kind the search did not reach says nothing
         held = {str(p.metadata.get("product") or "") for p in passages}
-        kinds = [term.casefold() for name in held if name in catalog.products
-                 for term, specific in catalog.products[name].naming_terms() if not specific]
         known = frozenset(token for term, _ in terms for token in self.keyword.tokenize(term))
         return Evidence(
             language=language,
@@ -323,8 +331,7 @@ class Gate:
             held_coverage=max((self.keyword.coverage(question, [i]) for i in ids), default=0.0),
             subject=subject,
             subject_mentions=self._mentions(subject) if subject and subject not in self.headings() else 0,
-            subject_named=bool(subject) and any(subject in kind for kind in kinds)
-            or bool(held & set(naming.leading_kinds(question))),
+            subject_named=bool(held & set(kinds_asked_about(question, subject, naming, catalog))),
             names_product=bool(naming.products or naming.kinds),
             name_in_passing=self._name_in_passing(capitalised_names(question)),
             code_missing=bool(codes) and not any(code.search(p.page_content) for p in passages for code in codes),

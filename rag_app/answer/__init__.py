@@ -61,16 +61,14 @@ class Answerer:
 
     def __init__(self, settings: Settings, chat_model: BaseChatModel | None,
                  tokenize: Tokenizer | None = None, clock: Callable[[], float] = time.monotonic,
-                 term_weights: TermWeights | None = None,
-                 question_terms: Callable[[str], frozenset[str]] | None = None) -> None:
-        """`term_weights`: the knowledge base's IDF of a question's terms, so that quotes weigh a word
-        by how rare it is in the whole manual, not only in the few passages at hand; `question_terms`:
-        the question's terms as the knowledge base cuts them."""
+                 term_weights: TermWeights | None = None) -> None:
+        """`term_weights`: the knowledge base's IDF of a question's terms (its keys: the terms as the
+        knowledge base cuts them), so that quotes weigh a word by how rare it is in the whole manual,
+        not only in the few passages at hand."""
         self._settings = settings
         self._model = chat_model
         self._tokenize = tokenize or Tokenizer()
         self._term_weights = term_weights
-        self._question_terms = question_terms
         self._clock = clock
         self._paused_until = 0.0
         self._pause_failure: Failure | None = None
@@ -150,8 +148,10 @@ class Answerer:
 
     def _quote(self, question: str, passages: Sequence[Document], language: Language,
                notice: str | None) -> Answer:
-        weights = self._term_weights(question) if self._term_weights is not None else None
-        return Answer(text=quote(question, passages, language, self._tokenize, weights, self._question_terms), refused=False,
+        corpus = self._term_weights
+        weights = corpus(question) if corpus is not None else None
+        terms = (lambda text: frozenset(corpus(text))) if corpus is not None else None
+        return Answer(text=quote(question, passages, language, self._tokenize, weights, terms), refused=False,
                       mode="extractive", sources=list(passages), notice=notice)
 
     def _available_model(self) -> BaseChatModel | None:
