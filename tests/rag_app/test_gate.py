@@ -42,7 +42,7 @@ def test_bank_is_large_bilingual_and_keeps_a_held_back_part() -> None:
 def test_bank_questions_are_not_the_eval_questions() -> None:
     """The bank is general: no question of a QA set may be in it, or the eval would grade its own tuning."""
     bank = {q.question for q in load_bank()}
-    for qa in (REPO / "data" / "eval" / "qa.jsonl", REPO.parent / "shared" / "eval" / "emanual-s10" / "qa.jsonl"):
+    for qa in (*(REPO / "data" / "eval").glob("*.jsonl"), REPO.parent / "shared" / "eval" / "emanual-s10" / "qa.jsonl"):
         if qa.is_file():
             questions = {json.loads(line)["question"] for line in qa.read_text(encoding="utf-8").splitlines() if line}
             assert not questions & bank, qa
@@ -214,6 +214,9 @@ def test_a_chinese_questions_subject_is_what_it_asks_about_not_what_it_excludes(
     assert subject_of("扫地机器人的尘盒容量是多少？", tokenize) == "扫地"
     assert subject_of("扫地机器人以外的洗地机滚刷怎么清洗？", tokenize) == "洗地机"
     assert subject_of("How do I empty the dustbin?", tokenize) == ""
+    assert subject_of("在帐篷里可以用气炉做饭吗？", tokenize) == "气炉"  # a place is not the subject
+    assert subject_of("帐篷里可以用气炉做饭吗？", tokenize) == "气炉"
+    assert subject_of("外帐上粘了松树油怎么办？", tokenize) == "外帐"  # on it: what is cleaned
 
 
 PACK_GUIDE_ZH = """# 山行 40 背包保养指南
