@@ -41,7 +41,6 @@ from rag_app.products import (
     choice_after_clarify,
     clarify_reply,
     contenders,
-    kind_mentioned,
     normalize_filters,
     product_note,
     product_of,
@@ -350,12 +349,12 @@ class Assistant:
         self, question: str, k: int | None, filters: Filters, history: Sequence[dict[str, str]]
     ) -> tuple[list[Document], Filters]:
         """Passages and the scope they were searched in: the filters, else the products the question or
-        the conversation names; a kind ("tent", "扫地机器人") narrows the search to its products when
+        the conversation names; a kind ("tent", "扫地机器人"), not named as a place ("Can I cook in the
+        tent vestibule?" is the stove guide's), narrows the search to its products when
         the unscoped passages mix products and include one of them (to the kind the question is about
         where it names several: "睡袋可以放洗衣机洗吗" is about the sleeping bag), or when the kind it is
         about (its subject) is not among them (a guide in the other language that the search across
-        languages missed), unless the passages write that kind and it is not the asker's own ("the tent
-        vestibule" is in the stove guide's warning; "my down jacket" is the jacket's guide's)."""
+        languages missed: "睡袋应该怎么长期存放" finds the tent guide's 与睡袋分开存放 first)."""
         catalog = self._catalog()
         naming = catalog.named_in(question)
         scope = dict(filters)
@@ -366,15 +365,15 @@ class Assistant:
         codes = catalog.codes_in(question)
         passages = self.retriever.search(question, k, scope, codes)
         found = {product_of(p) for p in passages}
+        kinds = naming.kinds_not_places(question)
         asked: list[str] = []  # the named kinds the question is about
-        if not scope and naming.kinds:
+        if not scope and kinds:
             subject = subject_of(question, self.keyword.tokenize)
-            asked = [kind for kind in kinds_asked_about(question, subject, naming, catalog) if kind in naming.kinds]
-        if not scope and naming.kinds and len(found) > 1 and found & set(naming.kinds):
-            scope = {"product": tuple(asked or naming.kinds)}
+            asked = [kind for kind in kinds_asked_about(question, subject, naming, catalog) if kind in kinds]
+        if not scope and kinds and len(found) > 1 and found & set(kinds):
+            scope = {"product": tuple(asked or kinds)}
             passages = self.retriever.search(question, k, scope, codes)
-        elif asked and not found & set(asked) and (
-                naming.owned(question) or not kind_mentioned(question, naming, asked, passages)):
+        elif asked and not found & set(asked):
             scope = {"product": tuple(asked)}
             passages = self.retriever.search(question, k, scope, codes)
         return passages, scope

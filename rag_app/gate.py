@@ -30,7 +30,7 @@ from langchain_core.documents import Document
 
 from ingest.text import Language, Tokenizer, detect_language
 from rag_app.keyword import KeywordIndex
-from rag_app.products import Catalog, Naming
+from rag_app.products import Catalog, Naming, is_place
 from rag_app.settings import Settings
 
 BANK_PATH = Path(__file__).parent / "data" / "refusal_bank.jsonl"
@@ -158,11 +158,20 @@ def entities(question: str) -> list[str]:
 
 def subject_of(question: str, tokenize: Tokenizer) -> str:
     """A Chinese question's subject: its first noun of two characters or more ("" for English), after
-    what it excludes ("扫地机器人以外的洗地机" is about the 洗地机)."""
+    what it excludes ("扫地机器人以外的洗地机" is about the 洗地机), and not a place ("在帐篷里用炉子" is
+    about the 炉子)."""
     if detect_language(question) != "zh":
         return ""
     about = EXCLUDED.split(question)[-1]
-    return next((n for n in tokenize.nouns(about) if len(n) > 1 and n not in QUESTION_WORDS), "")
+    position = 0
+    for noun in tokenize.nouns(about):
+        start = about.find(noun, position)
+        if start < 0:
+            continue
+        position = start + len(noun)
+        if len(noun) > 1 and noun not in QUESTION_WORDS and not is_place(about, start, position):
+            return noun
+    return ""
 
 
 def kinds_asked_about(question: str, subject: str, naming: Naming, catalog: Catalog) -> list[str]:

@@ -76,11 +76,21 @@ def chroma_where(filters: Filters) -> dict[str, Any] | None:
 
 
 _DETERMINER = re.compile(r"\b(?:my|the|your|our|this|these|those|that)\s+")
+# Where something is done, not what a question is about: "cook in the tent vestibule", "在帐篷里用气炉"
+_PLACE_BEFORE = re.compile(r"(?:\b(?:in|inside|into|near|beside|under|outside|around|next to)\s+"
+                           r"(?:(?:my|the|your|our|this|that|a|an)\s+)?|[在于到])$")
+_PLACE_AFTER = ("里", "内", "中")  # inside it; "外帐上粘了松树油" is about the 外帐
 _PHRASE_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*\s*")  # a word of a noun phrase and the space after it
 
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+def is_place(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is written as the place where something is done ("in the tent",
+    "在帐篷里"), not as what is asked about."""
+    return bool(_PLACE_BEFORE.search(text, 0, start)) or text.startswith(_PLACE_AFTER, end)
 
 
 def _term_pattern(term: str) -> re.Pattern[str] | None:
@@ -122,12 +132,20 @@ class Naming:
     spans: list[tuple[int, int]]
     kind_spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, product) in the folded text
 
+    def kinds_not_places(self, text: str) -> list[str]:
+        """The products whose kind the text names other than as a place ("Can I cook in the tent
+        vestibule?" names none)."""
+        folded = _fold(text)
+        return list(dict.fromkeys(product for start, end, product in self.kind_spans
+                                  if not is_place(folded, start, end)))
+
     def leading_kinds(self, text: str) -> list[str]:
         """The products whose kind an English text's first noun phrase names ("my down jacket", "the air
-        purifier filter"), not a kind named later ("my tent in the washing machine" is about the tent)."""
+        purifier filter"), not a kind named later ("my tent in the washing machine" is about the tent),
+        nor a place ("Can I cook in the tent vestibule?" is about cooking)."""
         folded = _fold(text)
         first = _DETERMINER.search(folded)
-        if first is None:
+        if first is None or is_place(folded, first.start(), first.end()):
             return []
         phrase_end = first.end()
         for word in _PHRASE_WORD.finditer(folded, first.end()):
@@ -137,22 +155,6 @@ class Naming:
             phrase_end = word.end()
         return list(dict.fromkeys(product for start, end, product in self.kind_spans
                                   if first.end() <= start and end <= phrase_end))
-
-    @staticmethod
-    def owned(text: str) -> bool:
-        """Whether an English text's first noun phrase is the asker's own ("my down jacket"): the product
-        asked about, whatever other guides say of it in passing."""
-        first = _DETERMINER.search(_fold(text))
-        return first is not None and first.group().strip() in ("my", "your", "our")
-
-
-def kind_mentioned(question: str, naming: Naming, kinds: Sequence[str], passages: Sequence[Document]) -> bool:
-    """Whether the passages write a kind the question names as it does: "Can I cook in the tent
-    vestibule?" finds the stove guide's "never inside a tent vestibule"; the tent guides need not be
-    searched for it."""
-    folded = _fold(question)
-    terms = {folded[start:end] for start, end, product in naming.kind_spans if product in kinds}
-    return any(term in _fold(doc.page_content) for doc in passages for term in terms)
 
 
 @dataclass

@@ -108,3 +108,92 @@ def test_ingest_product_option_names_every_guide(tmp_path: Path, product_guides:
     helper = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "other"))
     helper.ingest([product_guides / "stove_en.md"], progress=False, product="Stove X")
     assert {m["product"] for m in helper.store.metadatas()} == {"Stove X"}
+
+
+OUTDOOR_GUIDES = {
+    "sleeping_bag_en.md": """---
+product: Northwind Hollow 15
+category: sleeping bag
+aliases: 睡袋
+---
+# Northwind Hollow 15 Sleeping Bag Care
+
+## Washing
+Wash the bag in a large front-loading machine on a gentle cycle with a down wash, at 30 °C at most.
+
+## Long-term storage
+Store the bag loose in the large breathable cotton storage sack supplied with it, never compressed in its stuff sack.
+Keep it in a cool, dry cupboard and air it for a day every few months.
+""",
+    "tent_zh.md": """---
+product: 岚峰 LF-2 Pro
+category: 帐篷
+aliases: tent
+---
+# 岚峰 LF-2 Pro 帐篷保养指南
+
+## 收纳
+雨天撤营时，可以先把湿帐篷单独装入防水袋，与睡袋、衣物分开存放，但必须在 24 小时内取出晾干。
+超过一个月不使用时，将干燥的帐篷松散地放入透气的大网袋中，存放在阴凉干燥处。
+
+## 清洗
+用不超过 30°C 的温水和中性清洁剂手洗帐篷，不要放入洗衣机。
+""",
+    "backpack_zh.md": """---
+product: 行迹 TrekLine 55+10
+category: 背包
+aliases: backpack
+---
+# 行迹 TrekLine 55+10 背包使用手册
+
+## 装包
+底部：放置睡袋等体积大、重量轻且在营地才会用到的物品，背包底部设有独立睡袋仓。
+
+## 存放
+长期存放前请清空背包，包括睡袋仓，晾干后放在阴凉干燥处，不要压在重物下面。
+
+## 短期存放
+两次出行之间，可以把背包挂起存放，睡袋仓的拉链保持打开，让内部通风。
+""",
+    "stove_en.md": """---
+product: Emberline Cirrus 2
+category: camping stove
+aliases: [stove, 气炉]
+---
+# Emberline Cirrus 2 Stove Manual
+
+## Carbon monoxide and ventilation
+WARNING: Never use the stove inside a tent, tent vestibule, vehicle or any other enclosed space.
+Every flame produces carbon monoxide, which you cannot see or smell.
+
+## Cleaning the jet
+Remove the jet with the multi-tool and soak it in isopropyl alcohol for 10 minutes.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def outdoor(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    folder = tmp_path_factory.mktemp("outdoor")
+    for name, text in OUTDOOR_GUIDES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    helper = Assistant(Settings(_env_file=None, rag_data_dir=folder / "data"))
+    assert helper.ingest([folder], progress=False).files_ingested == len(OUTDOOR_GUIDES)
+    return helper
+
+
+def test_a_question_is_answered_by_the_guide_of_its_subject_in_the_other_language(outdoor: Assistant) -> None:
+    """The tent and backpack guides write 睡袋 in passing, next to 存放; the question is about the sleeping
+    bag, whose guide is English."""
+    answer = outdoor.ask("睡袋应该怎么长期存放？")
+    assert not answer.refused and answer.clarify is None
+    assert products_of(answer.sources) == {"Northwind Hollow 15"}
+    assert "storage sack" in answer.text
+
+
+def test_a_kind_named_as_a_place_is_not_what_the_question_is_about(outdoor: Assistant) -> None:
+    for question in ("Can I cook in the tent vestibule?", "在帐篷里可以用气炉做饭吗？"):
+        answer = outdoor.ask(question)
+        assert not answer.refused and answer.clarify is None, question
+        assert "Emberline Cirrus 2" in products_of(answer.sources), question
+        assert "Never use the stove inside a tent" in answer.text, question
