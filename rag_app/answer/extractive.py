@@ -49,7 +49,7 @@ from rag_app.answer.prompts import QUOTE_LABEL
 
 EXTRACTIVE_PASSAGES = 3
 MAX_QUOTE_SIZE = 110  # words (a Han character counts half): what one answer quotes at most
-RANK_DECAY = 0.25  # a block of the n-th passage counts 1 / (1 + RANK_DECAY * n)
+RANK_DECAY = 0.5  # a block of the n-th passage counts 1 / (1 + RANK_DECAY * n): the first holds the answer most often
 SECOND_BLOCK_SHARE = 0.8  # a second block must score this share of the best one
 IDENTIFIER_WEIGHT = 3.0  # an error code or model number asked about outweighs the words around it
 CODE_ROW_WEIGHT = 2.0  # a table row holding the code asked about outweighs prose that mentions it
@@ -283,7 +283,8 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         unit.score = _match(unit.terms, weights.values())
     for block in blocks:
         covered = _match(block.terms(), weights.values())
-        best = max(u.score for u in block.all_units())
+        # a section's title says what it answers: "Take a screenshot" matches as well as its best line
+        best = max([_match(block.title, weights.values())] + [u.score for u in block.all_units()])
         block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
     # "E21 是什么意思": the code table's row says, a sentence that mentions the code in passing does not
     codes = {t for t in wanted if is_identifier(t)} if kind != "how" else set()

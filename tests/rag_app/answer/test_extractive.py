@@ -137,3 +137,16 @@ def test_a_code_is_answered_by_its_row_in_the_code_table_not_a_sentence_mentioni
     lines = quoted("My washer shows E-21", filter_text, codes)
     assert "- E21 | 排水超时：6 分钟内未能排空 | 检查排水管是否弯折或堵塞 [2]" in lines
     assert not any("E10" in line or "过滤器堵塞" in line for line in lines)
+
+
+def test_the_section_whose_title_says_what_is_asked_is_quoted_before_one_that_mentions_it() -> None:
+    take = doc("Capture an image of your screen. Your device will automatically create a Screenshots album.\n"
+               "From any screen, press and release the Power and Volume down keys.", "Phone manual > Take a screenshot")
+    settings = doc("Control screenshot and screen recorder settings.\n"
+                   "From Settings, tap Advanced features > Screenshots and screen recorder.\n"
+                   "Screenshot toolbar: Show additional options after you take a screenshot.",
+                   "Phone manual > Screenshot settings")
+    lines = quoted("how do i take a screenshot on this phone", take, settings)
+
+    assert lines and all(line.endswith("[1]") for line in lines)
+    assert any("press and release the Power and Volume down keys" in line for line in lines)
