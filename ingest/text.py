@@ -90,7 +90,7 @@ _ZH_NUMERALS = "一二三四五六七八九十"
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 _IDENTIFIER = re.compile(r"(?=[a-z0-9.-]*[a-z])(?=[a-z0-9.-]*\d)[a-z0-9.-]+")
 _ANY_WORD = re.compile(r"\w+|[^\w\s]")
-_CODE_HYPHEN = re.compile(r"(?<=[a-z])-(?=\d)|(?<=\d)-(?=[a-z])")
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-|-(?=[a-z])")  # "F-03", "Wi-Fi"; not the range "5-10"
 
 ENGLISH_STOP_WORDS = frozenset(
     """a about above after again all am an and any are as at be because been before being below between
@@ -159,13 +159,13 @@ def estimate_tokens(text: str) -> int:
 class Tokenizer:
     """Terms: jieba words for Chinese runs; lower-cased, stop-word-free, Snowball-stemmed words otherwise.
 
-    A code's hyphen is dropped ("F-03", "E-21", "LF-2" -> "f03", "e21", "lf2"): manuals and customers
-    write the same code both ways. Safe from several threads (jieba's lazy dictionary load and a
+    A hyphen next to a letter is dropped ("F-03", "E-21", "LF-2", "Wi-Fi" -> "f03", "e21", "lf2", "wifi"):
+    manuals and customers write the same code or word both ways. Safe from several threads (jieba's lazy dictionary load and a
     Stemmer are not).
     """
 
     # Raise when the same text tokenizes differently: stored keyword indexes are then rebuilt.
-    VERSION = 2
+    VERSION = 3
 
     def __init__(self) -> None:
         jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
@@ -203,7 +203,7 @@ class Tokenizer:
         return nouns
 
     def _latin(self, text: str) -> list[str]:
-        words = [_CODE_HYPHEN.sub("", w) if is_identifier(w) else w
+        words = [_WORD_HYPHEN.sub("", w)
                  for w in _ASCII_WORD.findall(text) if w not in ENGLISH_STOP_WORDS]
         if not words:
             return []
