@@ -289,13 +289,14 @@ class Evidence:
     names_product: bool  # the question names one of this collection's products or kinds
     name_in_passing: str = ""  # a capitalised name ("Galaxy Buds") in at most IN_PASSING chunks, under no heading
     code_missing: bool = False  # the question asks about an error code none of the passages holds
+    model_named: bool = False  # the question names, by name or model, a product its passages come from
 
 
 @dataclass(frozen=True)
 class Decision:
     relevant: bool
     reason: Literal["injection", "no passages", "unknown name", "code not in passages", "names in passages", "certain",
-                    "subject in passing", "unknown terms", "confident", "below floor", "names known", "subject named", "terms held",
+                    "subject in passing", "model named", "unknown terms", "confident", "below floor", "names known", "subject named", "terms held",
                     "below threshold", "terms covered", "terms not covered"]
     evidence: Evidence | None = None
 
@@ -344,6 +345,7 @@ class Gate:
             names_product=bool(naming.products or naming.kinds),
             name_in_passing=self._name_in_passing(capitalised_names(question)),
             code_missing=bool(codes) and not any(code.search(p.page_content) for p in passages for code in codes),
+            model_named=bool(held & set(naming.products)),
         )
 
     def _name_in_passing(self, names: list[str]) -> str:
@@ -375,7 +377,9 @@ class Gate:
 
         A named model or code the guides never mention refuses outright (a sibling product), one the
         passages hold answers (evidence across languages, where similarity runs low); a question most
-        of whose terms the guides never use needs a certain match, and so does one whose subject (or a
+        of whose terms the guides never use needs a certain match, or a confident one where it names
+        the product its passages are of ("极光800袖子被勾破一个小口子": customers' words, not the
+        guide's), and so does one whose subject (or a
         capitalised name: "Galaxy Buds") they mention only in passing, under no heading (unless it names
         one of their products); between the bank's median
         and its top, a question answers when it names things the guides mention or a product category
@@ -400,6 +404,8 @@ class Gate:
         if ((evidence.name_in_passing or 0 < evidence.subject_mentions <= IN_PASSING and not evidence.subject_named)
                 and not evidence.names_product and not evidence.names):
             return Decision(False, "subject in passing", evidence)
+        if evidence.model_named and evidence.score >= limits.confident:
+            return Decision(True, "model named", evidence)
         if evidence.absent > calibration.max_absent:
             return Decision(False, "unknown terms", evidence)
         if evidence.score >= limits.confident:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -340,3 +341,42 @@ def test_a_product_an_english_guide_names_only_in_passing_is_refused(tmp_path: P
     question = "Where do I turn on Wireless PowerShare?"  # in one chunk, but a heading names it
     covered = assistant.gate_decision(question, assistant.retrieve(question))
     assert covered.evidence is not None and covered.evidence.name_in_passing == "" and not covered.reason.startswith("subject")
+
+
+JACKET_GUIDE_ZH = """---
+product: 北极羽 极光 800
+model: 极光 800
+category: 羽绒服
+---
+# 北极羽 极光 800 羽绒服洗护指南
+
+## 面料破损修补
+面料出现小的破口时，先剪掉破口边缘的线头，再用随衣附带的透明修补贴贴住破口，用手掌压紧 30 秒。
+破口超过 2 cm 时，请联系北极羽售后免费修补，不要自行缝补，针孔会让羽绒钻出。
+
+## 日常存放
+穿着季结束后，清洗并彻底晾干，挂在宽肩衣架上，放在通风干燥的衣柜里。
+"""
+
+
+@pytest.mark.slow
+def test_a_question_naming_a_product_is_answered_in_its_own_words(tmp_path: Path, small_guides: Path) -> None:
+    """Customers' words ("勾破", "口子", "补") are not the guide's ("破口", "修补"): naming the product and
+    matching its passages closely is enough, though most of the words are unknown."""
+    (small_guides / "jacket_zh.md").write_text(JACKET_GUIDE_ZH, encoding="utf-8")
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
+                                   embedding_cache_dir=tmp_path / "cache"))
+    assistant.ingest([small_guides], progress=False)
+    # a close match, not a certain one (a collection of three short guides calibrates its levels low)
+    measured = assistant.calibration
+    assistant.gate.calibration = replace(
+        measured, thresholds={lang: replace(t, certain=1.0) for lang, t in measured.thresholds.items()})
+
+    question = "极光800袖子被勾破一个小口子 自己怎么补"
+    decision = assistant.gate_decision(question, assistant.retrieve(question))
+    assert decision.evidence is not None and decision.evidence.absent > assistant.calibration.max_absent
+    assert decision.relevant and decision.reason == "model named"
+    answer = assistant.ask(question)
+    assert not answer.refused and "修补贴" in answer.text
+    # Without the product's name, that many unknown words still mean a question the guides do not cover.
+    assert assistant.ask("袖子被勾破一个小口子 自己怎么补").refused
