@@ -160,8 +160,8 @@ class Tokenizer:
     """Terms: jieba words for Chinese runs; lower-cased, stop-word-free, Snowball-stemmed words otherwise.
 
     A hyphen next to a letter is dropped ("F-03", "E-21", "LF-2", "Wi-Fi" -> "f03", "e21", "lf2", "wifi"):
-    manuals and customers write the same code or word both ways. Safe from several threads (jieba's lazy dictionary load and a
-    Stemmer are not).
+    manuals and customers write the same code or word both ways. Safe from several threads (jieba's lazy
+    dictionary load and a Stemmer are not).
     """
 
     # Raise when the same text tokenizes differently: stored keyword indexes are then rebuilt.

@@ -76,10 +76,11 @@ def chroma_where(filters: Filters) -> dict[str, Any] | None:
 
 
 _DETERMINER = re.compile(r"\b(?:my|the|your|our|this|these|those|that)\s+")
-# Where something is done, not what a question is about: "cook in the tent vestibule", "在帐篷里用气炉"
-_PLACE_BEFORE = re.compile(r"(?:\b(?:in|inside|into|near|beside|under|outside|around|next to)\s+"
-                           r"(?:(?:my|the|your|our|this|that|a|an)\s+)?|[在于到])$")
-_PLACE_AFTER = ("里", "内", "中")  # inside it; "外帐上粘了松树油" is about the 外帐
+# Where something is done, not what a question is about: "cook in the tent vestibule", "在帐篷里用气炉";
+# "睡袋里有异味" (without 在) and "外帐上粘了松树油" are about the sleeping bag and the fly sheet
+_PLACE_BEFORE = re.compile(r"\b(?:in|inside|into|near|beside|under|outside|around|next to)\s+"
+                           r"(?:(?:my|the|your|our|this|that|a|an)\s+)?$")
+_LOCATIVE = ("里", "内", "中", "上", "外", "旁", "边", "附近")
 _PHRASE_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*\s*")  # a word of a noun phrase and the space after it
 
 
@@ -90,7 +91,8 @@ def _fold(text: str) -> str:
 def is_place(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` is written as the place where something is done ("in the tent",
     "在帐篷里"), not as what is asked about."""
-    return bool(_PLACE_BEFORE.search(text, 0, start)) or text.startswith(_PLACE_AFTER, end)
+    return bool(_PLACE_BEFORE.search(text, 0, start)) or (
+        text.endswith("在", 0, start) and text.startswith(_LOCATIVE, end))
 
 
 def _term_pattern(term: str) -> re.Pattern[str] | None:
