@@ -306,6 +306,8 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
     follower = _following(ranked[0], blocks) if kind != "value" else None
     if follower is not None and _size(follower.all_units()) <= room:  # the lead-in and its procedure
         return [ranked[0], follower]
+    if follower is not None and kind == "how":  # no room for both: asked how, the procedure answers
+        return [follower]
     for block in ranked[1:]:
         if block.score < SECOND_BLOCK_SHARE * ranked[0].score or block.score == 0:
             break

@@ -150,3 +150,20 @@ def test_the_section_whose_title_says_what_is_asked_is_quoted_before_one_that_me
 
     assert lines and all(line.endswith("[1]") for line in lines)
     assert any("press and release the Power and Volume down keys" in line for line in lines)
+
+
+def test_asked_how_a_procedure_too_long_to_quote_with_its_lead_in_is_quoted_without_it() -> None:
+    steps = "\n".join(f"{n}. {text}" for n, text in enumerate([
+        "Remove the canister and let the stove cool completely before you touch the burner or the jet.",
+        "Turn the stove upside down and tap it gently on your palm to shake out loose debris from the tube.",
+        "Use the 6 mm socket on the multi-tool to unscrew the jet counter-clockwise from the mixing tube.",
+        "Soak the jet in isopropyl alcohol for 10 minutes and then blow through it with compressed air.",
+        "Screw the jet back in hand-tight, then tighten a further one-eighth of a turn with the tool.",
+    ], start=1))
+    jet = doc("The jet is the tiny brass nozzle at the bottom of the mixing tube that meters the gas into the "
+              "burner. Soot, dust or fuel residue in the jet gives a weak, yellow or sputtering flame.\n" + steps,
+              "Stove manual > Cleaning the jet")
+    lines = quoted("How do I clean the jet?", jet)
+
+    assert lines[0].startswith("- 1. Remove the canister")
+    assert not any("tiny brass nozzle" in line for line in lines)
