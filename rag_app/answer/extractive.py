@@ -6,7 +6,7 @@ belong to it. Every line is scored against the question (its words weighed by ho
 the lines apart and how rare they are in the knowledge base; the product's name not counted). The
 best block is then quoted as the question asks (`question_kind`):
 - asked how: a procedure whole from its first step with its warnings (and the paragraph leading into
-  it), a paragraph whole;
+  it where both fit), a paragraph whole;
 - asked for a value ("how long", "多少"): the steps or sentences holding it, the one stating a
   quantity first; a list or table: the rows named by each thing asked, under their header;
 - asked yes or no: a paragraph from the sentence that answers its last clause to the paragraph's end,
