@@ -34,13 +34,16 @@ from rag_app.indexing import Ingestor, IngestReport, SourceFile, discover
 from rag_app.keyword import KeywordIndex
 from rag_app.products import (
     CLARIFY_EVIDENCE,
+    CODE_CHUNKS,
     Catalog,
     Decision,
     Evidence,
     Filters,
     choice_after_clarify,
     clarify_reply,
+    code_pattern,
     contenders,
+    lists_code,
     normalize_filters,
     product_note,
     product_of,
@@ -362,7 +365,7 @@ class Assistant:
             named = naming.products or products_in_history(history, catalog)
             if named:
                 scope = {"product": tuple(named)}
-        codes = catalog.codes_in(question)
+        codes = self._codes(question, catalog)
         passages = self.retriever.search(question, k, scope, codes)
         found = {product_of(p) for p in passages}
         kinds = naming.kinds_not_places(question)
@@ -381,7 +384,7 @@ class Assistant:
     def _decide(self, question: str, passages: list[Document], scope: Filters) -> Decision:
         """Ask back or answer, comparing each contending product's own best passages."""
         catalog = self._catalog()
-        codes = catalog.codes_in(question)
+        codes = self._codes(question, catalog)
         candidates = contenders(passages, codes)
         kinds = catalog.named_in(question).kinds
         if set(kinds) & set(candidates):
@@ -395,6 +398,18 @@ class Assistant:
             evidence.append(Evidence(product, found, coverage))
         return products_to_ask(evidence, self.keyword.term_weights(question), self.keyword.tokenize,
                                catalog.masks(), codes)
+
+    def _codes(self, question: str, catalog: Catalog) -> list[re.Pattern[str]]:
+        """The error codes a question asks about: "E21" by its form, "tCL" because a code table lists it."""
+        codes = catalog.codes_in(question)
+        for word in catalog.code_words(question):
+            terms = self.keyword.tokenize.terms(word)
+            if not terms or not all(0 < self.keyword.document_frequency(t) <= CODE_CHUNKS for t in terms):
+                continue
+            found = [i for i, _ in self.keyword.search(word, CODE_CHUNKS)]
+            if any(lists_code(text, word) for text in self.store.texts(found)):
+                codes.append(code_pattern(word))
+        return codes
 
     def _mentions(self, text: str, limit: int) -> int:
         """Chunks holding the text verbatim, up to `limit` (the store is reopened by `rebuild`)."""

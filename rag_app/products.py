@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from ingest.text import ENGLISH_STOP_WORDS, text_size
+from ingest.text import ENGLISH_STOP_WORDS, is_table_row, text_size
 
 FILTER_FIELDS = ("product", "model", "category", "language", "source")
 ALIAS_SEPARATOR = "|"
@@ -37,6 +37,11 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # An error code in a question: "E21", "F03", "错误代码 E4", "Error 12".
 _CODE = re.compile(r"(?i)(?<![a-z0-9-])((?:error|err|code)\s*\d{1,3}|[a-z]{1,2}-?\d{1,3})(?![a-z0-9-])")
 _LETTER_CODE = re.compile(r"([a-z]{1,2})-?(\d{1,3})")  # "E21", "E-21": written both ways
+# A display code without digits ("tCL", "Unb", "LE") is known by the code table that lists it: a table
+# whose first column is headed as codes ("故障代码", "Error code", "Display").
+_CODE_WORD = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z]{2,5}(?![A-Za-z0-9-])")
+CODE_CHUNKS = 20  # a word in more chunks than this is a word, not a code
+_CODE_COLUMN = re.compile(r"(?i)\b(?:codes?|errors?|faults?|display|indicators?|alarms?)\b|代码|故障|错误|显示|报警")
 _PIECE = re.compile(r"[a-z0-9]+|[^\sa-z0-9\-_./+]+")
 _WORDISH = "a-z0-9+"
 _SPACE = re.compile(r"\s+")
@@ -213,9 +218,36 @@ class Catalog:
             patterns.append(re.compile(rf"(?<![a-z0-9-]){body}(?![a-z0-9-])", re.IGNORECASE))
         return patterns
 
+    def code_words(self, question: str) -> list[str]:
+        """The question's words that may be a display code written without digits; not a product's name."""
+        naming = self.named_in(question)
+        return [m.group() for m in _CODE_WORD.finditer(question)
+                if m.group().lower() not in ENGLISH_STOP_WORDS and not any(s <= m.start() < e for s, e in naming.spans)]
+
     def masks(self) -> list[re.Pattern[str]]:
         """Patterns of every product name, model and alias: what differs between variants' shared text."""
         return [p for p, _, _, _ in self._patterns]
+
+
+def lists_code(text: str, code: str | re.Pattern[str]) -> bool:
+    """Whether a code table in `text` has a row for `code` (a word in any case, or a code's pattern)."""
+    if isinstance(code, str):
+        code = re.compile(rf"{re.escape(code)}", re.IGNORECASE)
+    column = ""
+    for line in text.splitlines():
+        if not is_table_row(line):
+            column = ""
+            continue
+        first = line.strip().strip("|").split("|", 1)[0].strip()
+        if not column:
+            column = first
+        elif _CODE_COLUMN.search(column) and code.fullmatch(first):
+            return True
+    return False
+
+
+def code_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9-]){re.escape(word)}(?![a-z0-9-])", re.IGNORECASE)
 
 
 def product_of(doc: Document) -> str:

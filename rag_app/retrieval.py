@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from rag_app.embeddings import GuideEmbeddings
 from rag_app.keyword import KeywordIndex
-from rag_app.products import Filters, chroma_where
+from rag_app.products import Filters, chroma_where, lists_code
 from rag_app.settings import Settings
 from rag_app.store import PASSAGE_KEY, GuideStore, StoredChunk
 
@@ -170,6 +170,8 @@ class HybridRetriever(BaseRetriever):
         if codes:
             self._fetch_missing(ranked, chunks, query_vector)
             coded = [i for i in ranked if i in chunks and any(code.search(chunks[i][0].text) for code in codes)]
+            # the code table's row says what the code means; a sentence that names it in passing may not
+            coded.sort(key=lambda i: not any(lists_code(chunks[i][0].text, code) for code in codes))
             ranked = coded + [i for i in ranked if i not in set(coded)]
         top = self._distinct(ranked, chunks, query_vector, RERANK_DEPTH if self.reranker is not None else k)
         if self.reranker is not None and len(top) > 1:

@@ -137,6 +137,9 @@ class GuideStore:
         """How many chunks (counted up to `limit`) hold the text verbatim: Chroma's full-text filter."""
         return len(self.collection.get(where_document={"$contains": text}, limit=limit, include=[])["ids"])
 
+    def texts(self, ids: Sequence[str]) -> list[str]:
+        return [d or "" for d in self.collection.get(ids=list(ids), include=["documents"])["documents"]] if ids else []
+
     def update_metadata(self, ids: Sequence[str], fields: dict[str, Any]) -> None:
         """Set (None: remove) metadata fields of existing chunks without touching their vectors."""
         for start in range(0, len(ids), self._batch):

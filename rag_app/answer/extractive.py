@@ -46,6 +46,7 @@ from ingest.text import (
     text_size,
 )
 from rag_app.answer.prompts import QUOTE_LABEL
+from rag_app.products import lists_code
 
 EXTRACTIVE_PASSAGES = 3
 MAX_QUOTE_SIZE = 110  # words (a Han character counts half): what one answer quotes at most
@@ -122,8 +123,11 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     clauses = [terms for part in _CLAUSE.split(question) if (terms := terms_of(part) - names)]
     lines = [QUOTE_LABEL[language]]
     wanted = terms_of(question) - names
+    # the codes asked about: "E21" by its form, "tCL" because a code table of the passages lists it
+    codes = frozenset(t for t in wanted if is_identifier(t) or t.isascii() and t.isalpha()
+                      and any(lists_code(doc.page_content, t) for doc in passages[:EXTRACTIVE_PASSAGES]))
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
-                         corpus_weights or {}):
+                         corpus_weights or {}, codes):
         lines += [_line(unit, block.passage) for unit in _quoted(block, kind)]
     return "\n".join(lines)
 
@@ -266,7 +270,7 @@ def _match(terms: frozenset[str], weights: Iterable[dict[str, float]]) -> float:
 
 
 def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Block], kind: QuestionKind,
-            corpus_weights: Mapping[str, float]) -> list[_Block]:
+            corpus_weights: Mapping[str, float], codes: frozenset[str]) -> list[_Block]:
     """The best block, and a second one when it scores nearly as well and the budget allows.
 
     A procedure a paragraph leads into joins it unless the question asks for one value. Each unit is
@@ -278,7 +282,7 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
     units = [u for b in blocks for u in b.all_units()]
     # a section's title counts as one of its lines: "机门打不开" is matched as the word its title holds
     titles = [_Unit("", b.title) for b in blocks if b.title]
-    weights = _weights(_words(wanted), wanted, units + titles, corpus_weights)
+    weights = _weights(_words(wanted), units + titles, corpus_weights, codes)
     for unit in units:
         unit.score = _match(unit.terms, weights.values())
     for block in blocks:
@@ -287,9 +291,8 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         best = max([_match(block.title, weights.values())] + [u.score for u in block.all_units()])
         block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
     # "E21 是什么意思": the code table's row says, a sentence that mentions the code in passing does not
-    codes = {t for t in wanted if is_identifier(t)} if kind != "how" else set()
     for block in blocks:
-        if block.kind == "table" and any(codes & u.terms for u in block.units):
+        if kind != "how" and block.kind == "table" and any(codes & u.terms for u in block.units):
             block.score *= CODE_ROW_WEIGHT
     # within a block, the lines stating a quantity answer "how long", "多少"
     bonus = sum(max(w.values(), default=0.0) for w in weights.values()) / len(weights) \
@@ -317,8 +320,8 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
     return sorted(chosen, key=lambda b: (b.passage, blocks.index(b)))
 
 
-def _weights(words: dict[str, list[str]], wanted: frozenset[str], units: list[_Unit],
-             corpus_weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
+def _weights(words: dict[str, list[str]], units: list[_Unit], corpus_weights: Mapping[str, float],
+             codes: frozenset[str]) -> dict[str, dict[str, float]]:
     """Per question word, the weight of each of its parts that the units hold: how well it tells the
     units apart, and (where the knowledge base's IDF is known) how rare it is in the whole manual, so
     that a word every page uses ("see", "phone") weighs little however rarely these passages use it."""
@@ -337,7 +340,7 @@ def _weights(words: dict[str, list[str]], wanted: frozenset[str], units: list[_U
                 weight = math.sqrt(local * corpus)
             if part.startswith(_CHARACTER):
                 weight *= CHARACTER_WEIGHT
-            elif is_identifier(part):
+            elif part in codes:
                 weight *= IDENTIFIER_WEIGHT
             weighed[part] = weight
         weights[word] = weighed

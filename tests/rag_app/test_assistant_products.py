@@ -90,6 +90,14 @@ def test_an_error_code_finds_its_row_first_within_the_named_product(assistant: A
     assert sorted(o["product"] for o in asked.clarify.options) == ["Acme K1", "Acme K2"]
 
 
+def test_a_display_code_without_digits_finds_its_row(assistant: Assistant) -> None:
+    question = "I descaled the K1 with citric acid and now it shows DE. What now?"  # draws the descaling section
+    passages = assistant.retrieve(question, 3)
+    assert "Descale reminder" in passages[0].page_content  # the code table's row before the sentence naming dE
+    answer = assistant.ask(question).text
+    assert "dE | Descale reminder, not a fault" in answer and "Boiled dry" not in answer
+
+
 def test_changing_only_the_tags_retags_without_re_embedding(assistant: Assistant, product_guides: Path) -> None:
     before = assistant.store.collection.get(where={"source": "kettle_k2.md"}, include=["embeddings"])
     (product_guides / "kettle_k2.meta.yaml").write_text("product: Acme K2 Plus\nmodel: K2+\n", encoding="utf-8")

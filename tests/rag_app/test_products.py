@@ -14,6 +14,7 @@ from rag_app.products import (
     chroma_where,
     clarify_reply,
     contenders,
+    lists_code,
     normalize_filters,
     products_to_ask,
     same_answer,
@@ -73,6 +74,16 @@ def test_error_codes_but_not_model_numbers() -> None:
     assert len(codes) == 1 and codes[0].search("| Error 12 | Dustbin full |")
     assert not codes[0].search("| Error 1 | Camera |") and not codes[0].search("Error 123")
     assert CATALOG.codes_in("reset my S10") == []
+
+
+def test_a_display_code_without_digits_is_a_code_where_a_code_table_lists_it() -> None:
+    # not a stop word ("is"), a model ("LF-2 Pro") or a kind ("tent")
+    assert CATALOG.code_words("My LF-2 Pro shows tCL, is the tent broken?") == ["shows", "tCL"]
+    table = "故障代码 | 含义 | 处理方法\nE21 | 排水超时 | 清洁排水泵过滤器\ntCL | 筒自洁提醒（不是故障） | 运行筒自洁"
+    assert lists_code(table, "TCL") and lists_code(table, CATALOG.codes_in("E21 怎么办")[0])
+    assert not lists_code(table, "tent") and not lists_code(table, "故障代码")  # the header is no row
+    assert not lists_code("显示屏会显示“tCL”提醒运行筒自洁。", "tCL")  # named in a sentence, not listed
+    assert not lists_code("Part | Clean | Replace\nFilter | Every week | Every 3 months", "filter")
 
 
 def test_filters_are_normalised_and_become_a_chroma_where() -> None:

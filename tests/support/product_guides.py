@@ -14,6 +14,7 @@ KETTLE_GUIDE = """# Acme {model} Electric Kettle Care Guide
 
 Limescale makes the kettle slow and noisy. Descale the kettle every {weeks} weeks: fill it half with
 water, add two tablespoons of citric acid, boil it, leave it for 30 minutes, then rinse it three times.
+The display shows dE when descaling is due.
 
 ## Cleaning the outside
 
@@ -25,5 +26,6 @@ or its base in water or in the dishwasher.
 | Code | Meaning | What to do |
 |---|---|---|
 | E1 | Boiled dry | Let the kettle cool for 10 minutes, then refill it |
+| dE | Descale reminder, not a fault | Descale the kettle; the display clears after the next boil |
 | E4 | {e4} | {e4_fix} |
 """

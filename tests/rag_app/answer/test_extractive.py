@@ -139,6 +139,14 @@ def test_a_code_is_answered_by_its_row_in_the_code_table_not_a_sentence_mentioni
     assert not any("E10" in line or "过滤器堵塞" in line for line in lines)
 
 
+def test_a_code_without_digits_that_the_code_table_lists_weighs_as_a_code() -> None:
+    codes = doc("故障代码 | 含义 | 处理方法\nE40 | 加热故障 | 断电 5 分钟后重启；仍然出现请联系售后\n"
+                "E52 | 水位传感器故障 | 断电后重新启动；仍然出现请联系售后\n"
+                "tCL | 筒自洁提醒（不是故障） | 运行一次筒自洁程序，提示会自动消失", "洗衣机保养 > 故障代码")
+    lines = quoted("屏幕上突然出现 tCL，洗衣机是不是坏了？", codes)
+    assert lines == ["- 故障代码 | 含义 | 处理方法 [1]", "- tCL | 筒自洁提醒（不是故障） | 运行一次筒自洁程序，提示会自动消失 [1]"]
+
+
 def test_the_section_whose_title_says_what_is_asked_is_quoted_before_one_that_mentions_it() -> None:
     take = doc("Capture an image of your screen. Your device will automatically create a Screenshots album.\n"
                "From any screen, press and release the Power and Volume down keys.", "Phone manual > Take a screenshot")
