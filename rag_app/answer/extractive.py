@@ -46,7 +46,7 @@ from ingest.text import (
     text_size,
 )
 from rag_app.answer.prompts import QUOTE_LABEL
-from rag_app.products import lists_code
+from rag_app.products import ALIAS_SEPARATOR, lists_code
 
 EXTRACTIVE_PASSAGES = 3
 MAX_QUOTE_SIZE = 110  # words (a Han character counts half): what one answer quotes at most
@@ -148,9 +148,14 @@ def _passage_blocks(rank: int, doc: Document, tokenize: Tokenizer) -> list[_Bloc
         else frozenset()
     blocks: list[_Block] = []
     pending: list[_Unit] = []  # warnings whose block is not known yet
+    # the characters of the product's names say nothing of a line: 清屿's 清 is not the 清 of 清洗
+    names = {part for key in PRODUCT_KEYS for name in str(doc.metadata.get(key) or "").split(ALIAS_SEPARATOR)
+             for part in name.split() if HAN.search(part)}
+    named = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) if names else None
 
     def unit(text: str) -> _Unit:
-        return _Unit(text, tokenize.terms(text) | _characters(text) | _number(text))
+        unnamed = named.sub(" ", text) if named else text
+        return _Unit(text, tokenize.terms(text) | _characters(unnamed) | _number(text))
 
     def start(block: _Block) -> None:
         if block.kind == "paragraph" and blocks:

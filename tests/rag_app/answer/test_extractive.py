@@ -147,6 +147,14 @@ def test_a_code_without_digits_that_the_code_table_lists_weighs_as_a_code() -> N
     assert lines == ["- 故障代码 | 含义 | 处理方法 [1]", "- tCL | 筒自洁提醒（不是故障） | 运行一次筒自洁程序，提示会自动消失 [1]"]
 
 
+def test_a_brands_characters_do_not_match_the_questions_words() -> None:
+    # 清屿's 清 is not the 清 of 清洗: only the line about cleaning shares a character with 清洗
+    purifier = doc("1. 关机并拔下电源插头。\n2. 取出旧滤网。\n3. 放入新滤网。\n注意：请使用清屿原装滤网，非原装滤网会漏风。\n"
+                   "初效滤网每两周用吸尘器清洁一次。", "净化器指南 > 滤网", product="清屿 QY-600", model="QY-600",
+                   aliases="air purifier|净化器")
+    assert quoted("滤网怎么清洗？", purifier) == ["- 初效滤网每两周用吸尘器清洁一次。[1]"]
+
+
 def test_the_section_whose_title_says_what_is_asked_is_quoted_before_one_that_mentions_it() -> None:
     take = doc("Capture an image of your screen. Your device will automatically create a Screenshots album.\n"
                "From any screen, press and release the Power and Volume down keys.", "Phone manual > Take a screenshot")
