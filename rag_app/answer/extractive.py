@@ -232,17 +232,25 @@ def _is_heading(text: str) -> bool:
 
 
 def _dedupe(blocks: list[_Block]) -> None:
-    """Drop units seen earlier (chunk overlap, paragraphs a manual repeats)."""
+    """Drop units seen earlier (chunk overlap, paragraphs a manual repeats). A procedure keeps a step that
+    another one has too ("1. 关机并拔下电源插头"): it is dropped only when it repeats whole."""
     seen: set[str] = set()
     for block in blocks:
+        keys = [_key(unit) for unit in block.all_units()]
+        if block.kind == "steps" and not set(keys) <= seen:
+            seen.update(keys)
+            continue
         for group in (block.leading, block.intro, block.units, block.warnings):
             kept = []
             for unit in group:
-                key = re.sub(r"\W+", "", unit.text.lower())
-                if key not in seen:
-                    seen.add(key)
+                if _key(unit) not in seen:
+                    seen.add(_key(unit))
                     kept.append(unit)
             group[:] = kept
+
+
+def _key(unit: _Unit) -> str:
+    return re.sub(r"\W+", "", unit.text.lower())
 
 
 # --- choosing and quoting ----------------------------------------------------------------------------

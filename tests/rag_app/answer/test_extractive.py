@@ -155,6 +155,15 @@ def test_a_brands_characters_do_not_match_the_questions_words() -> None:
     assert quoted("滤网怎么清洗？", purifier) == ["- 初效滤网每两周用吸尘器清洁一次。[1]"]
 
 
+def test_a_procedure_keeps_the_first_step_another_procedure_has_too() -> None:
+    replace = doc("1. 关机并拔下电源插头。\n2. 取下后盖板，将旧滤网取出。\n3. 放入新滤网。", "净化器 > 滤网更换 > 更换步骤")
+    clean = doc("1. 关机并拔下电源插头。\n2. 取出复合滤网。\n3. 用吸尘器的软毛刷头吸除初效滤网表面的灰尘。\n"
+                "注意：复合滤网不可水洗。", "净化器 > 日常清洁 > 初效滤网清洁")
+    assert quoted("滤网怎么清洗？", replace, clean) == [
+        "- 1. 关机并拔下电源插头。[2]", "- 2. 取出复合滤网。[2]", "- 3. 用吸尘器的软毛刷头吸除初效滤网表面的灰尘。[2]",
+        "- 注意：复合滤网不可水洗。[2]"]
+
+
 def test_the_section_whose_title_says_what_is_asked_is_quoted_before_one_that_mentions_it() -> None:
     take = doc("Capture an image of your screen. Your device will automatically create a Screenshots album.\n"
                "From any screen, press and release the Power and Volume down keys.", "Phone manual > Take a screenshot")
