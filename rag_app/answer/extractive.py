@@ -65,6 +65,17 @@ _DIGIT = re.compile(r"\d")
 _ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a question asks ends
 _CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
+# The kind of quantity a question asks for, and how a row states one: asked "how heavy" in English of a
+# Chinese table, the rows in kg answer where no row shares a word with the question.
+_QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in (
+    (r"(?i)\bhow\s+heavy\b|\bweigh|多重|重量|几斤", r"(?i)\d\s*(?:kg|g|lbs?|oz|克|千克|公斤|斤)(?![a-z])"),
+    (r"(?i)\bcapacity\b|\bvolume\b|容量|容积", r"(?i)\d\s*(?:ml|l|litres?|liters?|毫升|升)(?![a-z])"),
+    (r"(?i)\btemperature\b|\bhow\s+(?:hot|cold|warm)\b|温度|多少度", r"°|℃|℉"),
+    (r"(?i)\bhow\s+long\b.*\b(?:run|last|take|charge)|多久|多长时间",
+     r"(?i)\d\s*(?:seconds?|minutes?|min|hours?|h|days?|weeks?|months?|years?|秒|分钟|小时|天|周|个月|年)(?![a-z])"),
+    (r"(?i)\bhow\s+(?:big|large|tall|wide)\b|\bsize\b|\bdimensions?\b|尺寸|多大|多高|多宽",
+     r"(?i)\d\s*[×x*]\s*\d|\d\s*(?:cm|m|inch(?:es)?|in|厘米|米)(?![a-z0-9])"),
+))
 
 TermWeights = Callable[[str], Mapping[str, float]]  # a question -> the IDF of its terms in the knowledge base
 Kind = Literal["steps", "list", "table", "paragraph"]
@@ -126,9 +137,10 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     # the codes asked about: "E21" by its form, "tCL" because a code table of the passages lists it
     codes = frozenset(t for t in wanted if is_identifier(t) or t.isascii() and t.isalpha()
                       and any(lists_code(doc.page_content, t) for doc in passages[:EXTRACTIVE_PASSAGES]))
+    quantity = _stated(question)
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
-                         corpus_weights or {}, codes):
-        lines += [_line(unit, block.passage) for unit in _quoted(block, kind)]
+                         corpus_weights or {}, codes, quantity):
+        lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity)]
     return "\n".join(lines)
 
 
@@ -283,7 +295,8 @@ def _match(terms: frozenset[str], weights: Iterable[dict[str, float]]) -> float:
 
 
 def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Block], kind: QuestionKind,
-            corpus_weights: Mapping[str, float], codes: frozenset[str]) -> list[_Block]:
+            corpus_weights: Mapping[str, float], codes: frozenset[str],
+            quantity: re.Pattern[str] | None) -> list[_Block]:
     """The best block, and a second one when it scores nearly as well and the budget allows.
 
     A procedure a paragraph leads into joins it unless the question asks for one value. Each unit is
@@ -315,8 +328,9 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         unit.asked = [score + bonus if score > 0 and NUMBER in unit.terms else score for score in unit.asked]
         unit.score += bonus if unit.score > 0 and NUMBER in unit.terms else 0.0
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
-    if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant
-        ranked = blocks
+    if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant,
+        # unless only another block states the kind of quantity asked for ("what size ... packed", "收纳尺寸")
+        ranked = sorted(blocks, key=lambda b: not (quantity and any(quantity.search(u.text) for u in b.units)))
     chosen = [ranked[0]]
     room = MAX_QUOTE_SIZE - _size(ranked[0].all_units())
     follower = _following(ranked[0], blocks) if kind != "value" else None
@@ -370,7 +384,12 @@ def _following(block: _Block, blocks: list[_Block]) -> _Block | None:
     return None
 
 
-def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
+def _stated(question: str) -> re.Pattern[str] | None:
+    """How a row states the kind of quantity the question asks for, where it asks for one."""
+    return next((stated for asked, stated in _QUANTITIES if asked.search(question)), None)
+
+
+def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None) -> list[_Unit]:
     """What of the block is quoted, within the budget, in reading order, with its warnings.
 
     Asked how, a procedure is quoted whole from its first step and a paragraph whole; asked for a value,
@@ -400,7 +419,7 @@ def _quoted(block: _Block, kind: QuestionKind) -> list[_Unit]:
     elif block.kind in ("list", "table"):
         head = block.intro + (block.units[:1] if block.kind == "table" else [])
         rows = block.units[1:] if block.kind == "table" else block.units
-        named = _named(rows) or rows
+        named = _named(rows) or [r for r in rows if quantity and quantity.search(r.text)] or rows
         body = _prefix(head + named, budget)
     else:
         body = _window(block.units, budget)

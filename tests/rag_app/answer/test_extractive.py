@@ -164,6 +164,22 @@ def test_a_procedure_keeps_the_first_step_another_procedure_has_too() -> None:
         "- 注意：复合滤网不可水洗。[2]"]
 
 
+TENT_SPECS = doc("项目 | 参数\n型号 | LF-2 Pro\n外帐防水指数 | 3000 mm\n总重量 | 1.85 kg（含地钉、风绳与收纳袋）\n"
+                 "最小包装重量 | 1.62 kg\n收纳尺寸 | 46 × 15 cm\n地钉 | Y 型铝合金地钉 10 根", "帐篷保养 > 产品规格",
+                 product="岚峰 LF-2 Pro", model="LF-2 Pro")
+
+
+def test_asked_in_another_language_the_rows_stating_the_quantity_asked_for_are_quoted() -> None:
+    # no row shares a word with an English question: the rows in kg answer "how much does it weigh"
+    assert quoted("How much does the LF-2 Pro weigh?", TENT_SPECS) == [
+        "- 项目 | 参数 [1]", "- 总重量 | 1.85 kg（含地钉、风绳与收纳袋）[1]", "- 最小包装重量 | 1.62 kg [1]"]
+    zipper = doc("LF-2 Pro 的门帘和内帐使用 YKK 5 号拉链。拉链卡滞多数是沙粒和灰尘造成的。", "帐篷保养 > 拉链保养",
+                 product="岚峰 LF-2 Pro", model="LF-2 Pro")
+    # nor with the first passage: the block that states a size answers "what size"
+    assert quoted("What size is the LF-2 Pro when packed?", zipper, TENT_SPECS) == [
+        "- 项目 | 参数 [2]", "- 收纳尺寸 | 46 × 15 cm [2]"]
+
+
 def test_the_section_whose_title_says_what_is_asked_is_quoted_before_one_that_mentions_it() -> None:
     take = doc("Capture an image of your screen. Your device will automatically create a Screenshots album.\n"
                "From any screen, press and release the Power and Volume down keys.", "Phone manual > Take a screenshot")
