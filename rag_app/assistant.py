@@ -309,6 +309,9 @@ class Assistant:
             question, product = chosen
             scope = {**scope, "product": (product,)}
         standalone = self.answerer.condense(question, list(history))
+        own = catalog.named_in(question).products
+        if standalone != question and own and "product" not in scope:
+            scope = {**scope, "product": tuple(own)}  # "那 LF-2 Pro 呢？": the product named now, not the one before
         passages, scope = self._search(standalone, k, scope, history)
         relevant = passages if self.gate_decision(standalone, passages).relevant else []
         if relevant and len(catalog.products) > 1:

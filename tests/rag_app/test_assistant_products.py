@@ -90,6 +90,13 @@ def test_an_error_code_finds_its_row_first_within_the_named_product(assistant: A
     assert sorted(o["product"] for o in asked.clarify.options) == ["Acme K1", "Acme K2"]
 
 
+def test_a_follow_up_naming_another_product_is_answered_about_that_product(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "What is the capacity of the K1?"},
+               {"role": "assistant", "content": "1.5 L"}]
+    answer = assistant.ask("And the K2?", history)
+    assert answer.clarify is None and answer.product == "Acme K2" and "1.7 L" in answer.text
+
+
 def test_a_display_code_without_digits_finds_its_row(assistant: Assistant) -> None:
     question = "I descaled the K1 with citric acid and now it shows DE. What now?"  # draws the descaling section
     passages = assistant.retrieve(question, 3)
