@@ -406,7 +406,9 @@ class Gate:
             return Decision(False, "subject in passing", evidence)
         if evidence.model_named and evidence.score >= limits.confident:
             return Decision(True, "model named", evidence)
-        if evidence.absent > calibration.max_absent:
+        # a guide in the other language never writes the question's words: its named subject must do
+        across = evidence.language != evidence.passage_language and evidence.subject_named
+        if evidence.absent > calibration.max_absent and not across:
             return Decision(False, "unknown terms", evidence)
         if evidence.score >= limits.confident:
             return Decision(True, "confident", evidence)

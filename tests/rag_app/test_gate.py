@@ -380,3 +380,23 @@ def test_a_question_naming_a_product_is_answered_in_its_own_words(tmp_path: Path
     assert not answer.refused and "修补贴" in answer.text
     # Without the product's name, that many unknown words still mean a question the guides do not cover.
     assert assistant.ask("袖子被勾破一个小口子 自己怎么补").refused
+
+
+@pytest.mark.slow
+def test_a_question_about_a_kind_its_alias_names_is_not_refused_for_words_the_other_languages_guide_lacks(
+        tmp_path: Path, small_guides: Path) -> None:
+    """An English guide never writes a Chinese question's words: that they are unknown says nothing when the
+    question's subject is the guide's product, named by its alias (气炉)."""
+    (small_guides / "stove_en.meta.yaml").write_text(
+        "product: TrailFlame Stove\ncategory: stove\naliases: [气炉]\n", encoding="utf-8")
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
+                                   embedding_cache_dir=tmp_path / "cache"))
+    assistant.ingest([small_guides], progress=False)
+    question = "气炉的喷嘴堵住了，火苗很小，怎么疏通？"
+    decision = assistant.gate_decision(question, assistant.retrieve(question))
+    assert decision.evidence is not None and decision.evidence.passage_language == "en"
+    assert decision.evidence.absent > assistant.calibration.max_absent
+    assert decision.relevant, decision.reason
+    assert "cleaning needle" in assistant.ask(question).text
+    # asked in the guide's own language, words it never uses still mean a question it does not cover
+    assert assistant.ask("Can the stove bake sourdough bread in a dutch oven?").refused
