@@ -376,6 +376,8 @@ class Assistant:
         if not scope and kinds:
             subject = subject_of(question, self.keyword.tokenize)
             asked = [kind for kind in kinds_asked_about(question, subject, naming, catalog) if kind in kinds]
+            # no subject of its own ("the red light on the air purifier"): the kinds it names
+            asked = asked or ([] if subject else kinds)
         if not scope and kinds and len(found) > 1 and found & set(kinds):
             scope = {"product": tuple(asked or kinds)}
             passages = self.retriever.search(question, k, scope, codes)

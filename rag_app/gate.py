@@ -290,13 +290,15 @@ class Evidence:
     name_in_passing: str = ""  # a capitalised name ("Galaxy Buds") in at most IN_PASSING chunks, under no heading
     code_missing: bool = False  # the question asks about an error code none of the passages holds
     model_named: bool = False  # the question names, by name or model, a product its passages come from
+    product_named: bool = False  # ... or by its kind or alias, not as a place ("on the air purifier", "气炉")
 
 
 @dataclass(frozen=True)
 class Decision:
     relevant: bool
     reason: Literal["injection", "no passages", "unknown name", "code not in passages", "names in passages", "certain",
-                    "subject in passing", "model named", "unknown terms", "confident", "below floor", "names known", "subject named", "terms held",
+                    "subject in passing", "model named", "unknown terms", "confident", "below floor", "names known", "subject named",
+                    "product named across languages", "terms held",
                     "below threshold", "terms covered", "terms not covered"]
     evidence: Evidence | None = None
 
@@ -346,6 +348,7 @@ class Gate:
             name_in_passing=self._name_in_passing(capitalised_names(question)),
             code_missing=bool(codes) and not any(code.search(p.page_content) for p in passages for code in codes),
             model_named=bool(held & set(naming.products)),
+            product_named=bool(held & {*naming.products, *naming.kinds_not_places(question)}),
         )
 
     def _name_in_passing(self, names: list[str]) -> str:
@@ -406,8 +409,8 @@ class Gate:
             return Decision(False, "subject in passing", evidence)
         if evidence.model_named and evidence.score >= limits.confident:
             return Decision(True, "model named", evidence)
-        # a guide in the other language never writes the question's words: its named subject must do
-        across = evidence.language != evidence.passage_language and evidence.subject_named
+        # a guide in the other language never writes the question's words: naming its product must do
+        across = evidence.language != evidence.passage_language and evidence.product_named
         if evidence.absent > calibration.max_absent and not across:
             return Decision(False, "unknown terms", evidence)
         if evidence.score >= limits.confident:
@@ -418,6 +421,8 @@ class Gate:
             return Decision(True, "names known", evidence)
         if evidence.subject_named:
             return Decision(True, "subject named", evidence)
+        if across:
+            return Decision(True, "product named across languages", evidence)
         if min(evidence.coverage, evidence.held_coverage) >= HELD_COVERAGE:
             return Decision(True, "terms held", evidence)
         if evidence.score < limits.threshold:

@@ -84,7 +84,7 @@ _DETERMINER = re.compile(r"\b(?:my|the|your|our|this|these|those|that)\s+")
 # Where something is done, not what a question is about: "cook in the tent vestibule", "在帐篷里用气炉";
 # "睡袋里有异味" (without 在) and "外帐上粘了松树油" are about the sleeping bag and the fly sheet
 _PLACE_BEFORE = re.compile(r"\b(?:in|inside|into|near|beside|under|outside|around|next to)\s+"
-                           r"(?:(?:my|the|your|our|this|that|a|an)\s+)?$")
+                           r"(?:(?:my|the|your|our|this|that|a|an)\s+)?(?:[a-z0-9'’-]+\s+)?$")  # "my top-loading"
 _LOCATIVE = ("里", "内", "中", "上", "外", "旁", "边", "附近")
 _PHRASE_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*\s*")  # a word of a noun phrase and the space after it
 

@@ -157,7 +157,8 @@ def gate_fields(assistant: Assistant, question: str, k: int,
                 "subject": evidence.subject, "subject_mentions": evidence.subject_mentions,
                 "subject_named": evidence.subject_named, "names_product": evidence.names_product,
                 "name_in_passing": evidence.name_in_passing, "code_missing": evidence.code_missing,
-                "model_named": evidence.model_named, "passage_language": evidence.passage_language,
+                "model_named": evidence.model_named, "product_named": evidence.product_named,
+                "passage_language": evidence.passage_language,
                 "threshold": assistant.gate.calibration.limits(evidence.language,
                                                                evidence.passage_language).threshold}
                if evidence else {})}

@@ -65,6 +65,15 @@ def test_an_english_questions_first_noun_phrase_says_which_kind_it_is_about(ques
     assert sorted(CATALOG.named_in(question).leading_kinds(question)) == leading
 
 
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("Can I wash my down jacket in my top-loading robot vacuum?", ["Down Jacket"]),  # a place, one word between
+    ("What does the red light on the robot vacuum mean?", ["Tidyo R5", "Tidyo R7 Max"]),  # not a place
+    ("在帐篷里可以用扫地机器人吗？", ["Tidyo R5", "Tidyo R7 Max"]),
+])
+def test_a_kind_written_as_the_place_where_something_is_done_is_left_out(question: str, kinds: list[str]) -> None:
+    assert sorted(CATALOG.named_in(question).kinds_not_places(question)) == kinds
+
+
 def test_error_codes_but_not_model_numbers() -> None:
     for question in ("洗衣机显示E21怎么办", "My washer shows E-21"):
         codes = CATALOG.codes_in(question)
