@@ -8,7 +8,8 @@ best block is then quoted as the question asks (`question_kind`):
 - asked how: a procedure whole from its first step with its warnings (and the paragraph leading into
   it where both fit), a paragraph whole;
 - asked for a value ("how long", "多少"): the steps or sentences holding it, the one stating a
-  quantity first; a list or table: the rows named by each thing asked, under their header;
+  quantity first; a list or table: the rows named by each thing asked, under their header (asked in the
+  other language, where no row shares a word, the rows stating the kind of quantity asked: kg for "weigh");
 - asked yes or no: a paragraph from the sentence that answers its last clause to the paragraph's end,
   or the warning alone where a warning says it.
 A second block joins only when it matches almost as well and fits. Every quoted line carries the [n]
