@@ -221,8 +221,8 @@ class Catalog:
     def code_words(self, question: str) -> list[str]:
         """The question's words that may be a display code written without digits; not a product's name."""
         naming = self.named_in(question)
-        return [m.group() for m in _CODE_WORD.finditer(question)
-                if m.group().lower() not in ENGLISH_STOP_WORDS and not any(s <= m.start() < e for s, e in naming.spans)]
+        return [m.group() for m in _CODE_WORD.finditer(_fold(question))
+                if m.group() not in ENGLISH_STOP_WORDS and not any(s <= m.start() < e for s, e in naming.spans)]
 
     def masks(self) -> list[re.Pattern[str]]:
         """Patterns of every product name, model and alias: what differs between variants' shared text."""
@@ -232,7 +232,7 @@ class Catalog:
 def lists_code(text: str, code: str | re.Pattern[str]) -> bool:
     """Whether a code table in `text` has a row for `code` (a word in any case, or a code's pattern)."""
     if isinstance(code, str):
-        code = re.compile(rf"{re.escape(code)}", re.IGNORECASE)
+        code = re.compile(re.escape(code), re.IGNORECASE)
     column = ""
     for line in text.splitlines():
         if not is_table_row(line):

@@ -87,7 +87,7 @@ def test_error_codes_but_not_model_numbers() -> None:
 
 def test_a_display_code_without_digits_is_a_code_where_a_code_table_lists_it() -> None:
     # not a stop word ("is"), a model ("LF-2 Pro") or a kind ("tent")
-    assert CATALOG.code_words("My LF-2 Pro shows tCL, is the tent broken?") == ["shows", "tCL"]
+    assert CATALOG.code_words("My LF-2 Pro shows tCL, is the tent broken?") == ["shows", "tcl"]
     table = "故障代码 | 含义 | 处理方法\nE21 | 排水超时 | 清洁排水泵过滤器\ntCL | 筒自洁提醒（不是故障） | 运行筒自洁"
     assert lists_code(table, "TCL") and lists_code(table, CATALOG.codes_in("E21 怎么办")[0])
     assert not lists_code(table, "tent") and not lists_code(table, "故障代码")  # the header is no row
