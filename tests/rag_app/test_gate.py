@@ -416,8 +416,8 @@ PURIFIER_GUIDE_ZH = """# 清风 A1 空气净化器保养指南
 @pytest.mark.slow
 def test_a_question_naming_a_kind_not_as_its_subject_is_searched_and_answered_in_the_other_language(
         tmp_path: Path, small_guides: Path) -> None:
-    """"the red light on the air purifier": the light is what it asks about, the purifier (a Chinese guide's
-    alias) whose; no word is shared across the languages, and naming the product must do."""
+    """"the red light on the air purifier": the light is what it asks about, on the purifier (the alias of a
+    Chinese guide's product); no word is shared across the languages, so naming the product must do."""
     (small_guides / "purifier_zh.md").write_text(PURIFIER_GUIDE_ZH, encoding="utf-8")
     (small_guides / "purifier_zh.meta.yaml").write_text(
         "product: 清风 A1\ncategory: 空气净化器\naliases: [air purifier]\n", encoding="utf-8")
