@@ -312,11 +312,11 @@ class Assistant:
         own = catalog.named_in(question).products
         if standalone != question and own and "product" not in scope:
             scope = {**scope, "product": tuple(own)}  # "那 LF-2 Pro 呢？": the product named now, not the one before
-        passages, scope = self._search(standalone, k, scope, history)
+        passages, scope, codes = self._search(standalone, k, scope, history)
         relevant = passages if self.gate_decision(standalone, passages).relevant else []
         if relevant and len(catalog.products) > 1:
             named = list(scope.get("product", ()))
-            decision = Decision([], named) if len(named) == 1 else self._decide(standalone, relevant, scope)
+            decision = Decision([], named) if len(named) == 1 else self._decide(standalone, relevant, scope, codes)
             language = detect_language(standalone)
             if decision.ask:
                 clarify = clarify_reply(decision.ask, language)
@@ -353,8 +353,8 @@ class Assistant:
 
     def _search(
         self, question: str, k: int | None, filters: Filters, history: Sequence[dict[str, str]]
-    ) -> tuple[list[Document], Filters]:
-        """Passages and the scope they were searched in: the filters, else the products the question or
+    ) -> tuple[list[Document], Filters, list[re.Pattern[str]]]:
+        """Passages, the scope they were searched in and the error codes asked about: the filters, else the products the question or
         the conversation names; a kind ("tent", "扫地机器人"), not named as a place ("Can I cook in the
         tent vestibule?" is the stove guide's), narrows the search to its products when
         the unscoped passages mix products and include one of them (to the kind the question is about
@@ -384,12 +384,12 @@ class Assistant:
         elif asked and not found & set(asked):
             scope = {"product": tuple(asked)}
             passages = self.retriever.search(question, k, scope, codes)
-        return passages, scope
+        return passages, scope, codes
 
-    def _decide(self, question: str, passages: list[Document], scope: Filters) -> Decision:
+    def _decide(self, question: str, passages: list[Document], scope: Filters,
+                codes: Sequence[re.Pattern[str]]) -> Decision:
         """Ask back or answer, comparing each contending product's own best passages."""
         catalog = self._catalog()
-        codes = self._codes(question, catalog)
         candidates = contenders(passages, codes)
         kinds = catalog.named_in(question).kinds
         if set(kinds) & set(candidates):
