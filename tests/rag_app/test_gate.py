@@ -26,6 +26,14 @@ from rag_app.store import FINGERPRINT_KEY
 REPO = Path(__file__).resolve().parents[2]
 
 
+def ingested(tmp_path: Path, guides: Path) -> Assistant:
+    """A real assistant over the guides, with its store and embedding cache in tmp_path."""
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
+                                   embedding_cache_dir=tmp_path / "cache"))
+    assistant.ingest([guides], progress=False)
+    return assistant
+
+
 def test_bank_is_large_bilingual_and_keeps_a_held_back_part() -> None:
     bank = load_bank()
     assert len(bank) >= 300
@@ -155,9 +163,7 @@ def test_a_collection_calibrates_itself_and_refuses_what_it_does_not_cover(tmp_p
 
 @pytest.mark.slow
 def test_removing_a_guide_recalibrates(tmp_path: Path, small_guides: Path) -> None:
-    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
-                                   embedding_cache_dir=tmp_path / "cache"))
-    assistant.ingest([small_guides], progress=False)
+    assistant = ingested(tmp_path, small_guides)
     before = assistant.calibration
     assistant.remove("tent_zh.md")
     after = assistant.calibration
@@ -182,9 +188,7 @@ def test_subject_decides_between_a_product_the_guides_hold_and_one_they_name_in_
     (small_guides / "vacuum_en.md").write_text(VACUUM_GUIDE_EN, encoding="utf-8")
     (small_guides / "vacuum_en.meta.yaml").write_text(
         "product: Tidyo R7 Max\nmodel: R7 Max\ncategory: robot vacuum\naliases: [扫地机器人, 扫地机]\n", encoding="utf-8")
-    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
-                                   embedding_cache_dir=tmp_path / "cache"))
-    assistant.ingest([small_guides], progress=False)
+    assistant = ingested(tmp_path, small_guides)
 
     # The English guide's alias: a Chinese question naming it is about a product held here ...
     question = "扫地机器人的滤网多久换一次？"
@@ -246,9 +250,7 @@ def test_a_chinese_question_about_a_kind_of_english_guides_reaches_them_and_asks
         (small_guides / f"{name}_en.meta.yaml").write_text(
             f"product: Tidyo {model}\nmodel: {model}\ncategory: robot vacuum\naliases: [扫地机器人]\n",
             encoding="utf-8")
-    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
-                                   embedding_cache_dir=tmp_path / "cache"))
-    assistant.ingest([small_guides], progress=False)
+    assistant = ingested(tmp_path, small_guides)
     question = "扫地机器人的尘盒容量是多少？"
     # the search across languages alone lands on the backpack's capacity row ...
     unscoped = assistant.retriever.search(question, 2, {}, [])
@@ -294,9 +296,7 @@ def test_an_error_code_is_answered_only_from_the_product_whose_guide_lists_it(tm
                              ("purifier", PURIFIER_GUIDE_EN, "product: Clearo P3\ncategory: air purifier\naliases: [净化器]")):
         (small_guides / f"{name}_en.md").write_text(text, encoding="utf-8")
         (small_guides / f"{name}_en.meta.yaml").write_text(tags, encoding="utf-8")
-    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
-                                   embedding_cache_dir=tmp_path / "cache"))
-    assistant.ingest([small_guides], progress=False)
+    assistant = ingested(tmp_path, small_guides)
 
     answer = assistant.ask("What does F03 mean?")
     assert not answer.refused and answer.clarify is None and "Temperature sensor fault" in answer.text
@@ -328,9 +328,7 @@ Clean the screen with a soft, dry cloth. Do not use alcohol, window cleaner or a
 @pytest.mark.slow
 def test_a_product_an_english_guide_names_only_in_passing_is_refused(tmp_path: Path, small_guides: Path) -> None:
     (small_guides / "phone_en.md").write_text(PHONE_GUIDE_EN, encoding="utf-8")
-    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
-                                   embedding_cache_dir=tmp_path / "cache"))
-    assistant.ingest([small_guides], progress=False)
+    assistant = ingested(tmp_path, small_guides)
 
     question = "How do I change the ear tips on my Galaxy Buds?"
     passing = assistant.gate_decision(question, assistant.retrieve(question))
@@ -364,9 +362,7 @@ def test_a_question_naming_a_product_is_answered_in_its_own_words(tmp_path: Path
     """Customers' words ("勾破", "口子", "补") are not the guide's ("破口", "修补"): naming the product and
     matching its passages closely is enough, though most of the words are unknown."""
     (small_guides / "jacket_zh.md").write_text(JACKET_GUIDE_ZH, encoding="utf-8")
-    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
-                                   embedding_cache_dir=tmp_path / "cache"))
-    assistant.ingest([small_guides], progress=False)
+    assistant = ingested(tmp_path, small_guides)
     # a close match, not a certain one (a collection of three short guides calibrates its levels low)
     measured = assistant.calibration
     assistant.gate.calibration = replace(
@@ -389,9 +385,7 @@ def test_a_question_about_a_kind_its_alias_names_is_not_refused_for_words_the_ot
     question's subject is the guide's product, named by its alias (气炉)."""
     (small_guides / "stove_en.meta.yaml").write_text(
         "product: TrailFlame Stove\ncategory: stove\naliases: [气炉]\n", encoding="utf-8")
-    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
-                                   embedding_cache_dir=tmp_path / "cache"))
-    assistant.ingest([small_guides], progress=False)
+    assistant = ingested(tmp_path, small_guides)
     question = "气炉的喷嘴堵住了，火苗很小，怎么疏通？"
     decision = assistant.gate_decision(question, assistant.retrieve(question))
     assert decision.evidence is not None and decision.evidence.passage_language == "en"
@@ -425,9 +419,7 @@ def test_a_question_naming_a_kind_not_as_its_subject_is_searched_and_answered_in
         "# Glow Desk Lamp Care\n\n## Status light\nWhat the status light means: a red light means the battery "
         "is low, a green light means it is charged, and a blinking red light means the lamp is overheating.\n",
         encoding="utf-8")
-    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data",
-                                   embedding_cache_dir=tmp_path / "cache"))
-    assistant.ingest([small_guides], progress=False)
+    assistant = ingested(tmp_path, small_guides)
     question = "What does the red light on the air purifier mean?"
     # the search alone lands on the lamp's red light, which shares the question's words ...
     assert {p.metadata["source"] for p in assistant.retriever.search(question, 1, {}, [])} == {"lamp_en.md"}
