@@ -20,6 +20,11 @@ from ingest.text import CJK_CHAR, Tokenizer
 
 # The longest Chinese word looked for where jieba cut a question differently from the guides.
 MAX_WORD_CHARS = 4
+# A question's grammar, not what it asks about: the parts of contractions ("won't" -> won + t, "kid's" ->
+# kid + s) and reflexive pronouns. Customers write them, guides rarely do: as terms they would count as
+# words the knowledge base never uses ("my phone won't charge" would look a third unknown).
+GRAMMAR_WORDS = """s t d ll m re ve don didn doesn isn aren wasn weren won wouldn couldn shouldn hasn haven hadn
+    needn myself yourself yourselves himself herself ourselves themselves"""
 
 
 class KeywordIndex:
@@ -44,6 +49,7 @@ class KeywordIndex:
         self._bm25: bm25s.BM25 | None = None
         self._document_frequency = np.zeros(0, dtype=np.int64)  # per vocabulary id
         self._tokenizer_version = self.tokenize.VERSION  # of the tokenizer that made the loaded tokens
+        self._grammar = frozenset(self.tokenize(GRAMMAR_WORDS))
 
     @property
     def current(self) -> bool:
@@ -158,12 +164,13 @@ class KeywordIndex:
         """IDF weight of each of the question's terms (unknown terms weigh the most), as `coverage` uses.
 
         A bare number no chunk holds is left out: it is the asker's own value ("size EU 44", "for 3
-        people"), not something the guides should say; a code or model ("E21", "R5") is kept.
+        people"), not something the guides should say; a code or model ("E21", "R5") is kept. So are the
+        question's grammar words (`GRAMMAR_WORDS`).
         """
         self._refresh()
         corpus_size = len(self._ids)
         return {t: math.log((corpus_size + 1) / (self._frequency(t) + 0.5)) for t in set(self.query_terms(query))
-                if not (t.isdigit() and self._frequency(t) == 0)}
+                if not (t.isdigit() and self._frequency(t) == 0) and t not in self._grammar}
 
     def _frequency(self, term: str) -> int:
         """How many chunks hold the term."""

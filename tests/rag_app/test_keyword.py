@@ -78,3 +78,13 @@ def test_a_question_jieba_cuts_differently_from_the_guides_is_cut_as_the_guides_
     assert index.search("帐篷有多少根地钉？", 1)[0][0] == "a"
     # a word the guides never hold stays unknown
     assert index.absent_share("烤箱内部怎么清洁？") > 0.5
+
+
+def test_a_question_s_contractions_and_reflexives_are_not_words_the_guides_lack(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.update({"a": "Set the date and time from Settings.", "b": "Charge the device with the supplied cable.",
+                  "c": "Clean the charging port with a dry brush."})
+    # "won't" is won + t, "kid's" is kid + s: no guide writes them, and they say nothing of the subject
+    assert set(index.term_weights("My device won't charge, I've set the time myself")) == {"devic", "charg", "set", "time"}
+    assert index.absent_share("the device won't charge and the time isn't set: can I set it myself?") == 0.0
+    assert index.absent_share("my kid's espresso grinder won't grind") > 0.9
