@@ -369,7 +369,13 @@ class Assistant:
             if named:
                 scope = {"product": tuple(named)}
         codes = self._codes(question, catalog)
-        passages = self.retriever.search(question, k, scope, codes)
+
+        def search(scope: Filters) -> list[Document]:
+            unnamed = naming.without(question, scope.get("product", ()))
+            keyword = unnamed if self.keyword.tokenize(unnamed) else None
+            return self.retriever.search(question, k, scope, codes, keyword)
+
+        passages = search(scope)
         found = {product_of(p) for p in passages}
         kinds = naming.kinds_not_places(question)
         asked: list[str] = []  # the named kinds the question is about
@@ -380,10 +386,10 @@ class Assistant:
             asked = asked or ([] if subject else kinds)
         if not scope and kinds and len(found) > 1 and found & set(kinds):
             scope = {"product": tuple(asked or kinds)}
-            passages = self.retriever.search(question, k, scope, codes)
+            passages = search(scope)
         elif asked and not found & set(asked):
             scope = {"product": tuple(asked)}
-            passages = self.retriever.search(question, k, scope, codes)
+            passages = search(scope)
         return passages, scope, codes
 
     def _decide(self, question: str, passages: list[Document], scope: Filters,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +138,19 @@ class Naming:
     kinds: list[str]
     spans: list[tuple[int, int]]
     kind_spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, product) in the folded text
+    product_spans: list[tuple[int, int, str]] = field(default_factory=list)  # every name, model, kind and alias
+
+    def without(self, text: str, products: Collection[str]) -> str:
+        """The text with the names of `products` blanked (folded where it has any). Searching those products' guides, their
+        name tells no passage apart, and a kind their guides write everywhere outweighs the question's own
+        words: "净化器滤网怎么清洗" found the purifier guide's introduction, not its filter cleaning."""
+        spans = [(start, end) for start, end, product in self.product_spans if product in products]
+        if not spans:
+            return text
+        folded = _fold(text)
+        for start, end in spans:
+            folded = folded[:start] + " " * (end - start) + folded[end:]
+        return folded
 
     def kinds_not_places(self, text: str) -> list[str]:
         """The products whose kind the text names other than as a place ("Can I cook in the tent
@@ -202,6 +215,7 @@ class Catalog:
             list(dict.fromkeys(p for _, _, p, specific in spans if not specific)),
             [(s, e) for s, e, _, _ in spans],
             [(s, e, p) for s, e, p, specific in spans if not specific],
+            [(s, e, p) for s, e, p, _ in spans],
         )
 
     def codes_in(self, question: str) -> list[re.Pattern[str]]:

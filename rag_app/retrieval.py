@@ -149,18 +149,21 @@ class HybridRetriever(BaseRetriever):
         k: int | None = None,
         filters: Filters | None = None,
         codes: Sequence[re.Pattern[str]] = (),
+        keyword_query: str | None = None,
     ) -> list[Document]:
         """Best k passages, best first, each with `score` = cosine similarity to the question.
 
         `filters` (product, model, ...) restrict both the dense and the keyword search, so all k are of
         the chosen products; passages holding one of the error `codes` the question asks about come first.
+        `keyword_query`: what the keyword side searches for, where it is not the question (the question
+        less the names of the products it is restricted to).
         """
         k = k or self.k
         where = chroma_where(filters or {})
         query_vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
         dense = self.store.search(query_vector, self.candidates, where)
         allowed = set(self.store.ids_where(where)) if where else None
-        keyword = self.keyword.search(query, self.candidates, allowed)
+        keyword = self.keyword.search(keyword_query or query, self.candidates, allowed)
         fused = rrf(
             [([c.id for c, _ in dense], self.dense_weight), ([i for i, _ in keyword], self.keyword_weight)],
             self.rrf_k,

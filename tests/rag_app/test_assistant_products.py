@@ -212,3 +212,14 @@ def test_a_kind_named_as_a_place_is_not_what_the_question_is_about(outdoor: Assi
         assert not answer.refused and answer.clarify is None, question
         assert "Emberline Cirrus 2" in products_of(answer.sources), question
         assert "Never use the stove inside a tent" in answer.text, question
+
+
+def test_a_named_products_name_does_not_choose_among_its_own_passages(tmp_path: Path) -> None:
+    """Searching the guide a question names, the name tells no passage apart: the guide's introduction,
+    which writes "R5" and "robot vacuum" most, is not what a question about the R5's warranty asks for."""
+    guides = Path(__file__).resolve().parents[2] / "data" / "guides"
+    helper = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data"))
+    files = [guides / "robot_vacuum_r5_en.md", guides / "robot_vacuum_en.md"]
+    assert helper.ingest(files, progress=False).files_ingested == 2
+    top = helper.retrieve("R5 扫地机器人的保修期是多久？", k=1)
+    assert [p.metadata["section"].split(" > ")[-1] for p in top] == ["Warranty and Consumables"]

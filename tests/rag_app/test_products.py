@@ -74,6 +74,18 @@ def test_a_kind_written_as_the_place_where_something_is_done_is_left_out(questio
     assert sorted(CATALOG.named_in(question).kinds_not_places(question)) == kinds
 
 
+@pytest.mark.parametrize(("question", "searched", "keyword_query"), [
+    ("How long does the Tidyo R5 run on one charge?", ["Tidyo R5"], "how long does the run on one charge?"),
+    ("帐篷脏了能直接扔进洗衣机洗吗？", ["岚峰 LF-2 Pro", "岚峰 LF-3 Pro"], "脏了能直接扔进洗衣机洗吗?"),
+    ("LF-3 Pro 帐篷有多重", ["岚峰 LF-3 Pro"], "有多重"),  # its name and its kind
+    ("R5 和 R7 Max 哪个吸力大", ["Tidyo R7 Max"], "r5 和 哪个吸力大"),  # the other product's name stays
+    ("How long does the Tidyo R5 run on one charge?", [], "How long does the Tidyo R5 run on one charge?"),
+])
+def test_the_keyword_search_of_a_products_guides_leaves_out_their_names(
+        question: str, searched: list[str], keyword_query: str) -> None:
+    assert " ".join(CATALOG.named_in(question).without(question, searched).split()) == keyword_query
+
+
 def test_error_codes_but_not_model_numbers() -> None:
     for question in ("洗衣机显示E21怎么办", "My washer shows E-21"):
         codes = CATALOG.codes_in(question)
