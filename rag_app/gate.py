@@ -298,7 +298,7 @@ class Decision:
     relevant: bool
     reason: Literal["injection", "no passages", "unknown name", "code not in passages", "names in passages", "certain",
                     "subject in passing", "model named", "unknown terms", "confident", "below floor", "names known", "subject named",
-                    "product named across languages", "terms held",
+                    "product named across languages", "unnamed across languages", "terms held",
                     "below threshold", "terms covered", "terms not covered"]
     evidence: Evidence | None = None
 
@@ -409,7 +409,11 @@ class Gate:
             return Decision(False, "subject in passing", evidence)
         if evidence.model_named and evidence.score >= limits.confident:
             return Decision(True, "model named", evidence)
-        # a guide in the other language never writes the question's words: naming its product must do
+        # a guide in the other language never writes the question's words: naming its product must do,
+        # as guides in the question's language would hold its words for another product's question
+        # ("The robot won't join my Wi-Fi network" of a Chinese purifier guide, among English guides)
+        if evidence.language != evidence.passage_language and not evidence.product_named and not evidence.names:
+            return Decision(False, "unnamed across languages", evidence)
         across = evidence.language != evidence.passage_language and evidence.product_named
         if evidence.absent > calibration.max_absent and not across:
             return Decision(False, "unknown terms", evidence)

@@ -411,7 +411,8 @@ PURIFIER_GUIDE_ZH = """# 清风 A1 空气净化器保养指南
 def test_a_question_naming_a_kind_not_as_its_subject_is_searched_and_answered_in_the_other_language(
         tmp_path: Path, small_guides: Path) -> None:
     """"the red light on the air purifier": the light is what it asks about, on the purifier (the alias of a
-    Chinese guide's product); no word is shared across the languages, so naming the product must do."""
+    Chinese guide's product); no word is shared across the languages, so naming the product must do, and
+    a question that does not name it is not answered from it."""
     (small_guides / "purifier_zh.md").write_text(PURIFIER_GUIDE_ZH, encoding="utf-8")
     (small_guides / "purifier_zh.meta.yaml").write_text(
         "product: 清风 A1\ncategory: 空气净化器\naliases: [air purifier]\n", encoding="utf-8")
@@ -433,3 +434,8 @@ def test_a_question_naming_a_kind_not_as_its_subject_is_searched_and_answered_in
     assert decision.relevant and decision.reason == "product named across languages"
     answer = assistant.ask(question, k=2)
     assert not answer.refused and "红色常亮" in answer.text
+    # the purifier's passages for a question that does not name it: the English guides hold its words for
+    # another product, so matching the Chinese guide says nothing of which product it is about
+    unnamed = "What does a red light mean?"
+    decision = assistant.gate_decision(unnamed, assistant.retriever.search(unnamed, 2, {"product": ("清风 A1",)}, []))
+    assert not decision.relevant and decision.reason == "unnamed across languages"
