@@ -32,6 +32,8 @@ CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 HAN = re.compile(f"[{HAN_RANGES}]")
 HAN_RUN = re.compile(f"[{HAN_RANGES}]+")
 LATIN_WORD = re.compile(r"[A-Za-z]+")  # for weighing scripts against each other
+# A word in the language's sense: "Wi-Fi" is one, the letters of a model or code ("LF-3", "R7", "PM2.5") none.
+_LANGUAGE_WORD = re.compile(r"(?<![\w.+-])[A-Za-z]+(?:-[A-Za-z]+)*(?![\w.+-])")
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")  # a Latin-script word as a reader sees it
 
 # A citation marker in an answer: [1] .. [999].
@@ -107,12 +109,13 @@ CHINESE_STOP_WORDS = frozenset(
 
 
 def detect_language(text: str) -> Language:
-    """Chinese when Han characters weigh at least as much as Latin words (about two characters a word).
+    """Chinese when Han characters weigh at least as much as Latin words (about two characters a word);
+    a model or code is no word of either ("LF-3 Pro 有多重？" is Chinese).
 
     So "如何清洁 HEPA filter" is Chinese, "How do I clean the 滤网?" is English.
     """
     han = len(HAN.findall(text))
-    return "zh" if han and han / 2 >= len(LATIN_WORD.findall(text)) else "en"
+    return "zh" if han and han / 2 >= len(_LANGUAGE_WORD.findall(text)) else "en"
 
 
 QuestionKind = Literal["how", "value", "other"]

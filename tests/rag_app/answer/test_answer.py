@@ -82,6 +82,9 @@ def prompt_text(request: dict[str, Any]) -> str:
     ("羽绒服怎么清洗？", "zh"),
     ("如何清洁 HEPA filter？", "zh"),
     ("How do I clean the 滤网 of my purifier?", "en"),
+    ("LF-3 Pro 有多重？", "zh"),  # a model's letters are no English words
+    ("R5 的 Wi-Fi 怎么重置？", "zh"),
+    ("What does E21 on the 极光 800 mean?", "en"),
     ("", "en"),
 ])
 def test_detect_language(text: str, language: str) -> None:
