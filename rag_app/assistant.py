@@ -372,7 +372,7 @@ class Assistant:
 
         def search(scope: Filters) -> list[Document]:
             unnamed = naming.without(question, scope.get("product", ()))
-            keyword = unnamed if self.keyword.tokenize(unnamed) else None
+            keyword = unnamed if unnamed != question and self.keyword.tokenize(unnamed) else None
             return self.retriever.search(question, k, scope, codes, keyword)
 
         passages = search(scope)

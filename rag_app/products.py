@@ -141,9 +141,10 @@ class Naming:
     product_spans: list[tuple[int, int, str]] = field(default_factory=list)  # every name, model, kind and alias
 
     def without(self, text: str, products: Collection[str]) -> str:
-        """The text with the names of `products` blanked (folded where it has any). Searching those products' guides, their
-        name tells no passage apart, and a kind their guides write everywhere outweighs the question's own
-        words: "净化器滤网怎么清洗" found the purifier guide's introduction, not its filter cleaning."""
+        """The text with the names of `products` blanked (and folded, where it names them). Searching those
+        products' guides, their names tell no passage apart, and the passage that writes them most outweighs
+        the one the question asks for: "R5 扫地机器人的保修期是多久？" found the R5 guide's introduction, not
+        its warranty section."""
         spans = [(start, end) for start, end, product in self.product_spans if product in products]
         if not spans:
             return text
