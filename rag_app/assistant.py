@@ -363,9 +363,13 @@ class Assistant:
         languages missed: "睡袋应该怎么长期存放" finds the tent guide's 与睡袋分开存放 first)."""
         catalog = self._catalog()
         naming = catalog.named_in(question)
+        kinds = naming.kinds_not_places(question)
         scope = dict(filters)
         if not scope:
-            named = naming.products or products_in_history(history, catalog)
+            # the conversation's product, unless the question names another kind ("What does the red light
+            # on the air purifier mean?" after a question about a tent)
+            remembered = [p for p in products_in_history(history, catalog) if not kinds or p in kinds]
+            named = naming.products or remembered
             if named:
                 scope = {"product": tuple(named)}
         codes = self._codes(question, catalog)
@@ -377,7 +381,6 @@ class Assistant:
 
         passages = search(scope)
         found = {product_of(p) for p in passages}
-        kinds = naming.kinds_not_places(question)
         asked: list[str] = []  # the named kinds the question is about
         if not scope and kinds:
             subject = subject_of(question, self.keyword.tokenize)

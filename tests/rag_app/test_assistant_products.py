@@ -97,6 +97,17 @@ def test_a_follow_up_naming_another_product_is_answered_about_that_product(assis
     assert answer.clarify is None and answer.product == "Acme K2" and "1.7 L" in answer.text
 
 
+def test_a_follow_up_naming_another_kind_leaves_the_conversations_product(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "How do I clean the burner of the TrailFlame Camping Stove?"},
+               {"role": "assistant", "content": "Remove the burner cap and brush soot off."}]
+    answer = assistant.ask("What is the capacity of the kettle?", history)
+    assert answer.clarify is not None, answer.text
+    assert sorted(o["product"] for o in answer.clarify.options) == ["Acme K1", "Acme K2"]
+    # a follow-up that names no other product stays on the conversation's
+    same = assistant.ask("How often should I clean it?", history)
+    assert not same.refused and same.clarify is None and products_of(same.sources) == {"TrailFlame Camping Stove"}
+
+
 def test_a_display_code_without_digits_finds_its_row(assistant: Assistant) -> None:
     question = "I descaled the K1 with citric acid and now it shows DE. What now?"  # draws the descaling section
     passages = assistant.retrieve(question, 3)
