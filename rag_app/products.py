@@ -136,9 +136,12 @@ class Naming:
 
     products: list[str]
     kinds: list[str]
-    spans: list[tuple[int, int]]
-    kind_spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, product) in the folded text
-    product_spans: list[tuple[int, int, str]] = field(default_factory=list)  # every name, model, kind and alias
+    product_spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, product) in the folded text
+    kind_spans: list[tuple[int, int, str]] = field(default_factory=list)  # those naming a product by its kind
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return [(start, end) for start, end, _ in self.product_spans]
 
     def without(self, text: str, products: Collection[str]) -> str:
         """The text with the names of `products` blanked (and folded, where it names them). Searching those
@@ -214,9 +217,8 @@ class Catalog:
         return Naming(
             list(dict.fromkeys(p for _, _, p, specific in spans if specific)),
             list(dict.fromkeys(p for _, _, p, specific in spans if not specific)),
-            [(s, e) for s, e, _, _ in spans],
-            [(s, e, p) for s, e, p, specific in spans if not specific],
             [(s, e, p) for s, e, p, _ in spans],
+            [(s, e, p) for s, e, p, specific in spans if not specific],
         )
 
     def codes_in(self, question: str) -> list[re.Pattern[str]]:
