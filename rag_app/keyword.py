@@ -20,6 +20,7 @@ from ingest.text import CJK_CHAR, Tokenizer
 
 # The longest Chinese word looked for where jieba cut a question differently from the guides.
 MAX_WORD_CHARS = 4
+PART_SHARE = 0.5  # what the parts of a compound word weigh together, the word itself weighing 1
 # A question's grammar, not what it asks about: the parts of contractions ("won't" -> won + t, "kid's" ->
 # kid + s) and reflexive pronouns. Customers write them, guides rarely do: as terms they would count as
 # words the knowledge base never uses ("my phone won't charge" would look a third unknown).
@@ -86,7 +87,13 @@ class KeywordIndex:
         query_tokens = self.query_terms(query)
         if self._bm25 is None or not query_tokens:
             return []
-        scores = self._bm25.get_scores(query_tokens)
+        by_weight: dict[float, list[int]] = {}
+        for term, weight in self._word_weights(query_tokens).items():
+            if self._frequency(term):
+                by_weight.setdefault(weight, []).append(self._vocab[term])
+        if not by_weight:
+            return []
+        scores = sum(weight * self._bm25.get_scores_from_ids(ids) for weight, ids in by_weight.items())
         if allowed is not None:
             mask = np.fromiter((i in allowed for i in self._ids), dtype=bool, count=len(self._ids))
             scores = np.where(mask, scores, 0.0)
@@ -171,6 +178,21 @@ class KeywordIndex:
         corpus_size = len(self._ids)
         return {t: math.log((corpus_size + 1) / (self._frequency(t) + 0.5)) for t in set(self.query_terms(query))
                 if not (t.isdigit() and self._frequency(t) == 0) and t not in self._grammar}
+
+    def _word_weights(self, terms: list[str]) -> dict[str, float]:
+        """Each term's weight in the BM25 sum. jieba's search mode cuts 净化器 into it and its parts 净化,
+        化器, which would count the one word three times: the parts of a word the guides use share half a
+        word's weight. Where the guides never use the word (大面积), its parts are the words (面积)."""
+        weights: dict[str, float] = {}
+        for term in terms:
+            wholes = [other for other in terms if other != term and term in other
+                      and CJK_CHAR.match(other) and self._frequency(other)]
+            share = 1.0
+            if wholes:
+                longest = max(wholes, key=len)
+                share = PART_SHARE / sum(1 for other in set(terms) if other != longest and other in longest)
+            weights[term] = weights.get(term, 0.0) + share
+        return weights
 
     def _frequency(self, term: str) -> int:
         """How many chunks hold the term."""

@@ -88,3 +88,17 @@ def test_a_question_s_contractions_and_reflexives_are_not_words_the_guides_lack(
     assert set(index.term_weights("My device won't charge, I've set the time myself")) == {"devic", "charg", "set", "time"}
     assert index.absent_share("the device won't charge and the time isn't set: can I set it myself?") == 0.0
     assert index.absent_share("my kid's espresso grinder won't grind") > 0.9
+
+
+def test_a_compound_word_counts_once_not_once_per_part(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.update({"intro": "净化器开机后会自动检测空气质量，指示灯随之变色。",
+                  "clean": "初效滤网每两周清洗一次，用清水冲洗后晾干。",
+                  "replace": "复合滤网不可水洗，请按提示更换滤网。",
+                  "store": "长期不用时，将机器放在干燥的房间里。"})
+    # jieba's search mode cuts 净化器 into 净化, 化器 and 净化器: as three words they would outweigh 滤网 and 清洗
+    assert {"净化", "化器", "净化器"} <= set(index.query_terms("净化器滤网怎么清洗？"))
+    assert index.search("净化器滤网怎么清洗？", 1)[0][0] == "clean"
+    # where the guides never use the compound (大面积), its parts are the words: 面积 weighs in full
+    index.update({"area": "适用面积：20~35 平方米。", "room": "关闭房间门窗时，净化效果更好。"})
+    assert index.search("适合多大面积的房间？", 1)[0][0] == "area"
