@@ -131,13 +131,19 @@ class KeywordIndex:
 
     def query_terms(self, query: str) -> list[str]:
         """The question's terms, where jieba cut it differently from the guides cut as the guides are:
-        "多少根地钉" cuts as 根地|钉, the guides' "地钉 10 根" as 地钉|根, so 根地 becomes 地钉 + 根."""
+        "多少根地钉" cuts as 根地|钉, the guides' "地钉 10 根" as 地钉|根, so 根地 becomes 地钉 + 根; "的帐杆收"
+        cuts as 帐|杆|收, and the guides' word 帐杆 joins its characters (as search mode adds a word to its parts)."""
         self._refresh()
         lowered = query.lower()
         terms: list[str] = []
         for term in self.tokenize(query):
             recut = self._recut(lowered, term) if self._frequency(term) == 0 and CJK_CHAR.match(term) else None
             terms.extend(recut or [term])
+            pair = terms[-2:]
+            if len(pair) == 2 and min(map(len, pair)) == 1 and all(CJK_CHAR.match(t) for t in pair):
+                joined = "".join(pair)
+                if joined in lowered and self._frequency(joined):
+                    terms.append(joined)
         return terms
 
     def _recut(self, text: str, term: str) -> list[str] | None:

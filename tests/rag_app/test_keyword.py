@@ -102,3 +102,15 @@ def test_a_compound_word_counts_once_not_once_per_part(tmp_path: Path) -> None:
     # where the guides never use the compound (大面积), its parts are the words: 面积 weighs in full
     index.update({"area": "适用面积：20~35 平方米。", "room": "关闭房间门窗时，净化效果更好。"})
     assert index.search("适合多大面积的房间？", 1)[0][0] == "area"
+
+
+def test_characters_jieba_cut_apart_are_searched_as_the_guides_word(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.update({"poles": "收起帐杆时，从中间节开始折叠。", "inner": "内帐面料为透气尼龙，外帐与内帐保持间距。",
+                  "frame": "一体式交叉杆。", "pegs": "地钉弯曲后用手慢慢掰直。", "store": "帐篷完全干燥后再收纳。"})
+    # in "的帐杆收" jieba cuts 帐|杆|收; the guides write 帐杆, a word of its own
+    assert {"帐", "杆"} <= set(index.tokenize("LF-2 Pro 的帐杆收的时候应该怎么折"))
+    assert "帐杆" in index.query_terms("LF-2 Pro 的帐杆收的时候应该怎么折")
+    assert index.search("LF-2 Pro 的帐杆收的时候应该怎么折", 1)[0][0] == "poles"
+    # two characters the guides never write as one word stay apart
+    assert "收的" not in index.query_terms("LF-2 Pro 的帐杆收的时候应该怎么折")
