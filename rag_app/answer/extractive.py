@@ -66,6 +66,7 @@ _DIGIT = re.compile(r"\d")
 _ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a question asks ends
 _CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
+_ASKED_QUANTITY = re.compile(r"(?i)(?<=\bhow\s)\s*(?:often|long|much|many)\b|多长时间|多少时间|多久|多长|一次(?=\W|$)")
 # The kind of quantity a question asks for, and how a row states one: asked "how heavy" in English of a
 # Chinese table, the rows in kg answer where no row shares a word with the question.
 _QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in (
@@ -130,11 +131,14 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     names = frozenset().union(*(tokenize.terms(str(doc.metadata.get(key) or ""))
                                 for doc in passages for key in PRODUCT_KEYS))
     kind = question_kind(question)
-    asks = [terms for part in _ASKS.split(question) if (terms := terms_of(part) - names)]
+    # "多长时间", "how often" ask for a quantity (the lines stating one are preferred): they are not its
+    # subject, and the 时间 of "运行时间" answers nothing
+    subject = _ASKED_QUANTITY.sub(" ", question) if kind == "value" else question
+    asks = [terms for part in _ASKS.split(subject) if (terms := terms_of(part) - names)]
     # "A feather pokes out, can I pull it?": the last clause says what the asker wants to know
-    clauses = [terms for part in _CLAUSE.split(question) if (terms := terms_of(part) - names)]
+    clauses = [terms for part in _CLAUSE.split(subject) if (terms := terms_of(part) - names)]
     lines = [QUOTE_LABEL[language]]
-    wanted = terms_of(question) - names
+    wanted = terms_of(subject) - names
     # the codes asked about: "E21" by its form, "tCL" because a code table of the passages lists it
     codes = frozenset(t for t in wanted if is_identifier(t) or t.isascii() and t.isalpha()
                       and any(lists_code(doc.page_content, t) for doc in passages[:EXTRACTIVE_PASSAGES]))

@@ -208,3 +208,15 @@ def test_asked_how_a_procedure_too_long_to_quote_with_its_lead_in_is_quoted_with
 
     assert lines[0].startswith("- 1. Remove the canister")
     assert not any("tiny brass nozzle" in line for line in lines)
+
+
+def test_the_words_asking_for_a_quantity_are_not_its_subject() -> None:
+    filter_life = doc("QY-600 会根据运行时间和风量档位计算滤网剩余寿命，并在 App 上显示。\n出现以下情况时，请更换滤网：\n"
+                      "- 滤网指示灯变为红色。\n- 距离上次更换已超过 12 个月。",
+                      "清屿 QY-600 > 何时需要更换滤网", product="清屿 QY-600", model="QY-600")
+    # the 时间 of 多长时间 is not the 时间 of 运行时间
+    assert "- 距离上次更换已超过 12 个月。[1]" in quoted("滤网一般多长时间需要换一次？", filter_life)
+    maps = doc("The R5 stores one map, so it suits single-level homes.\nMany rooms of the map can be renamed in the app.",
+               "Tidyo R5 > Maps", product="Tidyo R5", model="R5")
+    # "how many" asks for a number, not for the sentence that says "many"
+    assert quoted("How many maps does the R5 keep?", maps)[0] == "- The R5 stores one map, so it suits single-level homes. [1]"
