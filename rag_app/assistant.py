@@ -309,7 +309,13 @@ class Assistant:
             question, product = chosen
             scope = {**scope, "product": (product,)}
         standalone = self.answerer.condense(question, list(history))
-        own = catalog.named_in(question).products
+        naming = catalog.named_in(question)
+        own = naming.products
+        if (standalone != question and standalone.endswith(question.strip()) and (own or naming.kinds)
+                and self.keyword.tokenize(naming.unnamed(question))):
+            # "帐篷怎么收纳？" after "LF-3 Pro 有多重？" names what it is about and asks its own thing: the
+            # earlier question in front would be quoted for as well (the conversation's product still scopes it)
+            standalone = question
         if standalone != question and own and "product" not in scope:
             scope = {**scope, "product": tuple(own)}  # "那 LF-2 Pro 呢？": the product named now, not the one before
         passages, scope, codes = self._search(standalone, k, scope, history)

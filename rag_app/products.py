@@ -93,6 +93,16 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text folded (as spans are counted) with the spans blanked; the text itself where there are none."""
+    if not spans:
+        return text
+    folded = _fold(text)
+    for start, end in spans:
+        folded = folded[:start] + " " * (end - start) + folded[end:]
+    return folded
+
+
 def is_place(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` is written as the place where something is done ("in the tent",
     "在帐篷里"), not as what is asked about."""
@@ -148,13 +158,12 @@ class Naming:
         products' guides, their names tell no passage apart, and the passage that writes them most outweighs
         the one the question asks for: "R5 扫地机器人的保修期是多久？" found the R5 guide's introduction, not
         its warranty section."""
-        spans = [(start, end) for start, end, product in self.product_spans if product in products]
-        if not spans:
-            return text
-        folded = _fold(text)
-        for start, end in spans:
-            folded = folded[:start] + " " * (end - start) + folded[end:]
-        return folded
+        return _blank(text, [(start, end) for start, end, product in self.product_spans if product in products])
+
+    def unnamed(self, text: str) -> str:
+        """The text with every product, model and kind it names blanked: what it asks besides naming them
+        ("帐篷怎么收纳？" asks 怎么收纳, "那 LF-2 Pro 呢？" nothing)."""
+        return _blank(text, [(start, end) for start, end, _ in self.product_spans + self.kind_spans])
 
     def kinds_not_places(self, text: str) -> list[str]:
         """The products whose kind the text names other than as a place ("Can I cook in the tent

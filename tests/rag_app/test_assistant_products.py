@@ -234,3 +234,19 @@ def test_a_named_products_name_does_not_choose_among_its_own_passages(tmp_path: 
     assert helper.ingest(files, progress=False).files_ingested == 2
     top = helper.retrieve("R5 扫地机器人的保修期是多久？", k=1)
     assert [p.metadata["section"].split(" > ")[-1] for p in top] == ["Warranty and Consumables"]
+
+
+def test_a_short_follow_up_naming_its_subject_is_not_prefixed_with_the_question_before(tmp_path: Path) -> None:
+    """Without an LLM a short follow-up gets the question before it in front; one that names what it is
+    about and asks its own thing would then be answered for both ("有多重" quoted the weight rows)."""
+    guides = Path(__file__).resolve().parents[2] / "data" / "guides"
+    helper = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data"))
+    assert helper.ingest([guides / "tent_lf3_care_zh.md", guides / "tent_care_zh.md"], progress=False).files_ingested == 2
+    first = helper.ask("LF-3 Pro 有多重？")
+    history = [{"role": "user", "content": "LF-3 Pro 有多重？"}, {"role": "assistant", "content": first.text}]
+    answer = helper.ask("帐篷怎么收纳？", history)
+    assert not answer.refused and answer.product == "岚峰 LF-3 Pro", answer.text
+    assert "kg" not in answer.text and "收纳" in answer.sources[0].metadata["section"], answer.text
+    # a follow-up that only names another product still asks what was asked before
+    other = helper.ask("那 LF-2 Pro 呢？", history)
+    assert other.product == "岚峰 LF-2 Pro" and "1.85 kg" in other.text, other.text

@@ -86,6 +86,16 @@ def test_the_keyword_search_of_a_products_guides_leaves_out_their_names(
     assert " ".join(CATALOG.named_in(question).without(question, searched).split()) == keyword_query
 
 
+@pytest.mark.parametrize(("question", "asked"), [
+    ("帐篷怎么收纳？", "怎么收纳?"),
+    ("那 LF-2 Pro 呢？", "那 呢?"),
+    ("Cleaning the R5's side brush?", "cleaning the 's side brush?"),
+    ("How do I dry it?", "How do I dry it?"),  # names nothing
+])
+def test_what_a_question_asks_besides_naming_products_and_kinds(question: str, asked: str) -> None:
+    assert " ".join(CATALOG.named_in(question).unnamed(question).split()) == asked
+
+
 def test_error_codes_but_not_model_numbers() -> None:
     for question in ("洗衣机显示E21怎么办", "My washer shows E-21"):
         codes = CATALOG.codes_in(question)
