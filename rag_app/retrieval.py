@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, weighted reciprocal-rank fusion, distinct passages, optional
-reranker (local cross-encoder or HTTP), relevance gate."""
+"""Hybrid retrieval: dense (Chroma) + BM25 (+ the sections the question names), weighted reciprocal-rank
+fusion, distinct passages, optional reranker (local cross-encoder or HTTP), relevance gate."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ingest.text import HAN, text_size
 from rag_app.embeddings import GuideEmbeddings
 from rag_app.keyword import KeywordIndex
 from rag_app.products import Filters, chroma_where, lists_code
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 RERANK_DEPTH = 20  # fused passages a reranker sees
 LOOK_FURTHER = 4  # how far down the fused list distinct passages are sought, in multiples of those wanted
 SHINGLE_CHARS = 5
+TITLE_SIZE = 2  # words (a Han character counts half) of a section title a question can name word for word
+_TITLE_WORD = re.compile(f"[a-z0-9][a-z0-9'-]*|{HAN.pattern}")
 # A passage whose character shingles are this much inside one already taken from its guide adds nothing:
 # manuals repeat paragraphs across sections, and the small chunks of one passage all hand on that passage.
 NEAR_DUPLICATE = 0.8
@@ -117,6 +120,18 @@ def _repeats(shingles: set[str], taken: list[set[str]]) -> bool:
     return any(len(shingles & other) >= NEAR_DUPLICATE * len(shingles) for other in taken)
 
 
+def titles_named(question: str, chunks: Sequence[StoredChunk]) -> list[str]:
+    """Ids of the chunks whose section title the question names word for word, longest title first: "What
+    is Samsung Pay?" asks for the section "Samsung Pay", which both searches put below "Simple Pay"."""
+    asked = f" {' '.join(_TITLE_WORD.findall(question.casefold()))} "
+    named = []
+    for chunk in chunks:
+        title = str(chunk.metadata.get("section") or "").split(" > ")[-1]
+        if text_size(title) >= TITLE_SIZE and f" {' '.join(_TITLE_WORD.findall(title.casefold()))} " in asked:
+            named.append((text_size(title), chunk.id))
+    return [chunk_id for _, chunk_id in sorted(named, key=lambda n: -n[0])]
+
+
 def rrf(rankings: list[tuple[list[str], float]], rrf_k: int) -> dict[str, float]:
     """Weighted reciprocal-rank fusion: each list adds weight / (rrf_k + rank) to its ids."""
     fused: dict[str, float] = {}
@@ -139,6 +154,7 @@ class HybridRetriever(BaseRetriever):
     candidates: int
     dense_weight: float
     keyword_weight: float
+    title_weight: float
     rrf_k: int
     reranker: Any = None
     gate: Any = None  # rag_app.gate.Gate, set by the Assistant: `invoke` returns nothing it refuses
@@ -165,7 +181,8 @@ class HybridRetriever(BaseRetriever):
         allowed = set(self.store.ids_where(where)) if where else None
         keyword = self.keyword.search(keyword_query or query, self.candidates, allowed)
         fused = rrf(
-            [([c.id for c, _ in dense], self.dense_weight), ([i for i, _ in keyword], self.keyword_weight)],
+            [([c.id for c, _ in dense], self.dense_weight), ([i for i, _ in keyword], self.keyword_weight),
+             (titles_named(query, [c for c, _ in dense]), self.title_weight)],
             self.rrf_k,
         )
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
@@ -261,6 +278,7 @@ def make_retriever(
         candidates=settings.retrieval_candidates,
         dense_weight=settings.dense_weight,
         keyword_weight=settings.keyword_weight,
+        title_weight=settings.title_weight,
         rrf_k=settings.rrf_k,
         reranker=make_reranker(settings),
     )

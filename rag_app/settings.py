@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     retrieval_candidates: int = Field(40, ge=1)
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
+    title_weight: float = 1.0  # the dense candidates whose section title the question names word for word
     rrf_k: int = 30  # chosen on emanual-s10, data/eval and its two user sets together (README "Measured")
     # The relevance gate calibrates itself per collection (rag_app.gate); a value set here overrides it
     relevance_threshold: float | None = Field(None, ge=-1.0, le=1.0)

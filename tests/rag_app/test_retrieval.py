@@ -13,8 +13,9 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
 from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
 
 from rag_app.assistant import Assistant
-from rag_app.retrieval import HttpReranker, Reranker, RerankerError, rrf
+from rag_app.retrieval import HttpReranker, Reranker, RerankerError, rrf, titles_named
 from rag_app.settings import Settings
+from rag_app.store import StoredChunk
 
 CORPUS_WORDS = [
     "How do I clean the stove jet?", "Clear the jet with the cleaning needle supplied with the stove.",
@@ -180,3 +181,38 @@ def test_a_reranker_that_cannot_serve_is_a_clear_error_at_start() -> None:
         gone = server.url("/rerank")
     with pytest.raises(RerankerError, match=r"/rerank \(RERANKER_URL\) failed"):
         HttpReranker(gone, timeout_s=2).check()
+
+
+PHONE_GUIDE = """# Phone guide
+
+## Simple Pay
+Use Simple Pay to open Samsung Pay from the Lock screen, the Home screen or Always On Display. Swipe up from the
+bottom of the screen and your payment cards are shown. Samsung Pay must be set up first.
+
+## Samsung Pay
+Pay with your phone at most card readers. Payments are authorised with your fingerprint or PIN, and each
+payment uses a one-time token.
+
+## Google Pay
+Google Pay lets you pay in stores and in apps with the cards saved in your Google account.
+"""
+
+
+@pytest.mark.slow
+def test_a_section_the_question_names_word_for_word_comes_first(tmp_path: Path) -> None:
+    folder = tmp_path / "guides"
+    folder.mkdir()
+    (folder / "phone_en.md").write_text(PHONE_GUIDE, encoding="utf-8")
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data"))
+    assistant.ingest([folder], progress=False)
+    # "Simple Pay" says "Samsung Pay" twice: both searches put it first (TITLE_WEIGHT=0 still does)
+    passages = assistant.retrieve("What is Samsung Pay?", 3)
+    assert [p.metadata["section"].split(" > ")[-1] for p in passages][:2] == ["Samsung Pay", "Simple Pay"]
+
+
+def test_the_titles_a_question_names_are_whole_words_of_two_or_more() -> None:
+    chunks = [StoredChunk(title, "text", {"section": f"Guide > Parent > {title}"})
+              for title in ("Samsung Pay", "Pay", "Samsung Payments", "Simple Pay", "滤网复位", "复位")]
+    assert titles_named("Is paying with SAMSUNG PAY safe?", chunks) == ["Samsung Pay"]
+    assert titles_named("滤网复位键在哪里？", chunks) == ["滤网复位"]  # four characters weigh two words
+    assert titles_named("How do I reset the filter?", chunks) == []
