@@ -18,6 +18,7 @@ from ingest.text import ENGLISH_STOP_WORDS, is_table_row, text_size
 
 FILTER_FIELDS = ("product", "model", "category", "language", "source")
 ALIAS_SEPARATOR = "|"
+PRODUCT_KEYS = ("product", "model", "aliases")  # the metadata that names a chunk's product
 Filters = dict[str, tuple[str, ...]]
 
 # Two products' answer-bearing lines this alike (share of the shorter's character trigrams in the other,

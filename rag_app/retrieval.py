@@ -19,7 +19,7 @@ from pydantic import ConfigDict
 from ingest.text import HAN, text_size
 from rag_app.embeddings import GuideEmbeddings
 from rag_app.keyword import KeywordIndex
-from rag_app.products import Filters, chroma_where, lists_code
+from rag_app.products import ALIAS_SEPARATOR, PRODUCT_KEYS, Filters, chroma_where, lists_code
 from rag_app.settings import Settings
 from rag_app.store import PASSAGE_KEY, GuideStore, StoredChunk
 
@@ -122,14 +122,23 @@ def _repeats(shingles: set[str], taken: list[set[str]]) -> bool:
 
 def titles_named(question: str, chunks: Sequence[StoredChunk]) -> list[str]:
     """Ids of the chunks whose section title the question names word for word, longest title first: "What
-    is Samsung Pay?" asks for the section "Samsung Pay", which both searches put below "Simple Pay"."""
-    asked = f" {' '.join(_TITLE_WORD.findall(question.casefold()))} "
+    is Samsung Pay?" asks for the section "Samsung Pay", which both searches put below "Simple Pay". A title
+    that is the product's name ("# Acme K1" over a guide's introduction) names the product, not a section."""
+    asked = _title_words(question)
     named = []
     for chunk in chunks:
         title = str(chunk.metadata.get("section") or "").split(" > ")[-1]
-        if text_size(title) >= TITLE_SIZE and f" {' '.join(_TITLE_WORD.findall(title.casefold()))} " in asked:
+        words = _title_words(title)
+        products = {_title_words(name) for key in PRODUCT_KEYS
+                    for name in str(chunk.metadata.get(key) or "").split(ALIAS_SEPARATOR)}
+        if text_size(title) >= TITLE_SIZE and words in asked and words not in products:
             named.append((text_size(title), chunk.id))
     return [chunk_id for _, chunk_id in sorted(named, key=lambda n: -n[0])]
+
+
+def _title_words(text: str) -> str:
+    """The text's words, space-separated and padded, Han characters one by one: "in" tests word for word."""
+    return f" {' '.join(_TITLE_WORD.findall(text.casefold()))} "
 
 
 def rrf(rankings: list[tuple[list[str], float]], rrf_k: int) -> dict[str, float]:

@@ -47,7 +47,7 @@ from ingest.text import (
     text_size,
 )
 from rag_app.answer.prompts import QUOTE_LABEL
-from rag_app.products import ALIAS_SEPARATOR, lists_code
+from rag_app.products import ALIAS_SEPARATOR, PRODUCT_KEYS, lists_code
 
 EXTRACTIVE_PASSAGES = 3
 MAX_QUOTE_SIZE = 110  # words (a Han character counts half): what one answer quotes at most
@@ -57,7 +57,6 @@ IDENTIFIER_WEIGHT = 3.0  # an error code or model number asked about outweighs t
 CODE_ROW_WEIGHT = 2.0  # a table row holding the code asked about outweighs prose that mentions it
 ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row are quoted with it
 CHARACTER_WEIGHT = 0.5  # a Chinese word matched only by a character of it ("血迹" in "血渍"): half its weight
-PRODUCT_KEYS = ("product", "model", "aliases")
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
 
 NUMBER = "#"  # the term of a line stating a quantity (no tokenizer term contains "#")

@@ -216,3 +216,6 @@ def test_the_titles_a_question_names_are_whole_words_of_two_or_more() -> None:
     assert titles_named("Is paying with SAMSUNG PAY safe?", chunks) == ["Samsung Pay"]
     assert titles_named("滤网复位键在哪里？", chunks) == ["滤网复位"]  # four characters weigh two words
     assert titles_named("How do I reset the filter?", chunks) == []
+    # a title that is the product's name ("# Acme K1" over the introduction) names the product, not a section
+    intro = StoredChunk("i", "text", {"section": "Acme K1", "product": "Acme K1", "model": "K1"})
+    assert titles_named("How long does the Acme K1 take to boil?", [intro]) == []
