@@ -147,7 +147,8 @@ class Naming:
 
     products: list[str]
     kinds: list[str]
-    product_spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, product) in the folded text
+    # (start, end, product) in the folded text: every name, model, alias and kind it holds
+    product_spans: list[tuple[int, int, str]] = field(default_factory=list)
     kind_spans: list[tuple[int, int, str]] = field(default_factory=list)  # those naming a product by its kind
 
     @property
@@ -164,7 +165,7 @@ class Naming:
     def unnamed(self, text: str) -> str:
         """The text with every product, model and kind it names blanked: what it asks besides naming them
         ("帐篷怎么收纳？" asks 怎么收纳, "那 LF-2 Pro 呢？" nothing)."""
-        return _blank(text, [(start, end) for start, end, _ in self.product_spans + self.kind_spans])
+        return _blank(text, self.spans)
 
     def kinds_not_places(self, text: str) -> list[str]:
         """The products whose kind the text names other than as a place ("Can I cook in the tent

@@ -128,11 +128,11 @@ def titles_named(question: str, chunks: Sequence[StoredChunk]) -> list[str]:
     named = []
     for chunk in chunks:
         title = str(chunk.metadata.get("section") or "").split(" > ")[-1]
-        words = _title_words(title)
-        products = {_title_words(name) for key in PRODUCT_KEYS
-                    for name in str(chunk.metadata.get(key) or "").split(ALIAS_SEPARATOR)}
-        if text_size(title) >= TITLE_SIZE and words in asked and words not in products:
-            named.append((text_size(title), chunk.id))
+        size, words = text_size(title), _title_words(title)
+        if size >= TITLE_SIZE and words in asked and not any(
+                words == _title_words(name) for key in PRODUCT_KEYS
+                for name in str(chunk.metadata.get(key) or "").split(ALIAS_SEPARATOR)):
+            named.append((size, chunk.id))
     return [chunk_id for _, chunk_id in sorted(named, key=lambda n: -n[0])]
 
 
