@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -121,19 +121,19 @@ def _repeats(shingles: set[str], taken: list[set[str]]) -> bool:
 
 
 def titles_named(question: str, chunks: Sequence[StoredChunk]) -> list[str]:
-    """Ids of the chunks whose section title the question names word for word, longest title first: "What
-    is Samsung Pay?" asks for the section "Samsung Pay", which both searches put below "Simple Pay". A title
-    that is the product's name ("# Acme K1" over a guide's introduction) names the product, not a section."""
+    """Ids of the chunks whose section title the question names word for word: "What is Samsung Pay?" asks
+    for the section "Samsung Pay", which both searches put below "Simple Pay". A title that is the product's
+    name ("# Acme K1" over a guide's introduction) names the product, not a section."""
     asked = _title_words(question)
-    named = []
-    for chunk in chunks:
-        title = str(chunk.metadata.get("section") or "").split(" > ")[-1]
-        size, words = text_size(title), _title_words(title)
-        if size >= TITLE_SIZE and words in asked and not any(
-                words == _title_words(name) for key in PRODUCT_KEYS
-                for name in str(chunk.metadata.get(key) or "").split(ALIAS_SEPARATOR)):
-            named.append((size, chunk.id))
-    return [chunk_id for _, chunk_id in sorted(named, key=lambda n: -n[0])]
+    return [chunk.id for chunk in chunks if _names_section(asked, chunk)]
+
+
+def _names_section(asked: str, chunk: StoredChunk) -> bool:
+    title = str(chunk.metadata.get("section") or "").split(" > ")[-1]
+    words = _title_words(title)
+    return text_size(title) >= TITLE_SIZE and words in asked and not any(
+        words == _title_words(name) for key in PRODUCT_KEYS
+        for name in str(chunk.metadata.get(key) or "").split(ALIAS_SEPARATOR))
 
 
 def _title_words(text: str) -> str:
@@ -141,12 +141,28 @@ def _title_words(text: str) -> str:
     return f" {' '.join(_TITLE_WORD.findall(text.casefold()))} "
 
 
-def rrf(rankings: list[tuple[list[str], float]], rrf_k: int) -> dict[str, float]:
-    """Weighted reciprocal-rank fusion: each list adds weight / (rrf_k + rank) to its ids."""
+def fuse(dense: Sequence[tuple[str, float]], keyword: Sequence[tuple[str, float]], titled: Collection[str],
+         weights: tuple[float, float, float]) -> dict[str, float]:
+    """Score fusion, normalised per question: the dense similarities scaled from the weakest candidate
+    (0) to the best (1), the BM25 scores from zero to the best, summed with the (dense, keyword, title)
+    weights; a chunk whose title the question names adds the title weight.
+
+    Unlike reciprocal-rank fusion, how far apart the scores are counts, not only their order: a passage
+    far ahead on one side and close behind on the other comes first. Cosine similarity has no natural
+    zero (an unrelated passage still scores about 0.75 with e5), BM25 has (no word matched).
+    """
+    dense_weight, keyword_weight, title_weight = weights
     fused: dict[str, float] = {}
-    for ids, weight in rankings:
-        for rank, chunk_id in enumerate(ids, start=1):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (rrf_k + rank)
+    if dense:
+        low, high = min(s for _, s in dense), max(s for _, s in dense)
+        for chunk_id, score in dense:
+            fused[chunk_id] = dense_weight * ((score - low) / (high - low) if high > low else 1.0)
+    if keyword:
+        best = max(s for _, s in keyword)
+        for chunk_id, score in keyword:
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + keyword_weight * score / best
+    for chunk_id in titled:
+        fused[chunk_id] = fused.get(chunk_id, 0.0) + title_weight
     return fused
 
 
@@ -164,7 +180,6 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float
     keyword_weight: float
     title_weight: float
-    rrf_k: int
     reranker: Any = None
     gate: Any = None  # rag_app.gate.Gate, set by the Assistant: `invoke` returns nothing it refuses
 
@@ -189,11 +204,8 @@ class HybridRetriever(BaseRetriever):
         dense = self.store.search(query_vector, self.candidates, where)
         allowed = set(self.store.ids_where(where)) if where else None
         keyword = self.keyword.search(keyword_query or query, self.candidates, allowed)
-        fused = rrf(
-            [([c.id for c, _ in dense], self.dense_weight), ([i for i, _ in keyword], self.keyword_weight),
-             (titles_named(query, [c for c, _ in dense]), self.title_weight)],
-            self.rrf_k,
-        )
+        fused = fuse([(c.id, score) for c, score in dense], keyword, titles_named(query, [c for c, _ in dense]),
+                     (self.dense_weight, self.keyword_weight, self.title_weight))
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         chunks = {c.id: (c, score) for c, score in dense}
         if codes:
@@ -288,7 +300,6 @@ def make_retriever(
         dense_weight=settings.dense_weight,
         keyword_weight=settings.keyword_weight,
         title_weight=settings.title_weight,
-        rrf_k=settings.rrf_k,
         reranker=make_reranker(settings),
     )
 

@@ -54,10 +54,11 @@ class Settings(BaseSettings):
     # Retrieval
     retrieval_k: int = Field(5, ge=1, le=50)
     retrieval_candidates: int = Field(40, ge=1)
+    # Fusion weights, chosen on emanual-s10, data/eval and its two user sets together (README "Measured");
+    # title_weight is added to the dense candidates whose section title the question names word for word
     dense_weight: float = 1.0
-    keyword_weight: float = 1.0
-    title_weight: float = 1.0  # the dense candidates whose section title the question names word for word
-    rrf_k: int = 30  # chosen on emanual-s10, data/eval and its two user sets together (README "Measured")
+    keyword_weight: float = 1.1
+    title_weight: float = 0.5
     # The relevance gate calibrates itself per collection (rag_app.gate); a value set here overrides it
     relevance_threshold: float | None = Field(None, ge=-1.0, le=1.0)
     relevance_confident: float | None = Field(None, ge=-1.0, le=1.0)

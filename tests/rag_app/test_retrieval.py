@@ -13,7 +13,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
 from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
 
 from rag_app.assistant import Assistant
-from rag_app.retrieval import HttpReranker, Reranker, RerankerError, rrf, titles_named
+from rag_app.retrieval import HttpReranker, Reranker, RerankerError, fuse, titles_named
 from rag_app.settings import Settings
 from rag_app.store import StoredChunk
 
@@ -23,11 +23,24 @@ CORPUS_WORDS = [
 ]
 
 
-def test_rrf_rewards_agreement_and_respects_weights() -> None:
-    fused = rrf([(["a", "b", "c"], 1.0), (["b", "d"], 1.0)], rrf_k=60)
-    assert max(fused, key=fused.__getitem__) == "b"
-    keyword_heavy = rrf([(["a"], 1.0), (["d"], 3.0)], rrf_k=60)
-    assert keyword_heavy["d"] > keyword_heavy["a"]
+def test_fusion_counts_how_far_ahead_a_passage_is_not_only_its_rank() -> None:
+    # "a" leads the dense side by far and trails by a hair in BM25: reciprocal ranks would put "b" first
+    dense = [("a", 0.90), ("b", 0.81), ("c", 0.80)]
+    keyword = [("b", 5.0), ("c", 4.95), ("a", 4.9)]
+    fused = fuse(dense, keyword, [], (1.0, 1.0, 0.0))
+    assert sorted(fused, key=fused.__getitem__, reverse=True) == ["a", "b", "c"]
+    opposed = ([("a", 0.9), ("b", 0.8)], [("b", 5.0), ("a", 1.0)])
+    even, keyword_heavy = fuse(*opposed, [], (1.0, 1.0, 0.0)), fuse(*opposed, [], (1.0, 3.0, 0.0))
+    assert max(even, key=even.__getitem__) == "a"
+    assert even["b"] == 1.0  # the weakest dense candidate adds nothing; the best BM25 score adds its weight
+    assert max(keyword_heavy, key=keyword_heavy.__getitem__) == "b"
+    titled = fuse(dense, keyword, ["c"], (1.0, 1.0, 2.5))
+    assert max(titled, key=titled.__getitem__) == "c"
+
+
+def test_fusion_of_tied_or_missing_sides_keeps_every_candidate() -> None:
+    assert fuse([("a", 0.8), ("b", 0.8)], [], [], (1.0, 1.0, 1.0)) == {"a": 1.0, "b": 1.0}
+    assert fuse([], [("k", 2.0), ("j", 1.0)], [], (1.0, 1.0, 1.0)) == {"k": 1.0, "j": 0.5}
 
 
 @pytest.fixture(scope="module")

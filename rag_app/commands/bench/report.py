@@ -27,7 +27,7 @@ def plot(result: dict[str, Any], target: Path) -> None:
     axes.set_ylim(bottom=0)
     axes.set_xlabel("chunks in the store")
     axes.set_ylabel("retrieval latency (ms)")
-    axes.set_title("Hybrid retrieval (query embedding + dense + BM25 + RRF)")
+    axes.set_title("Hybrid retrieval (query embedding + dense + BM25 + score fusion)")
     axes.grid(True, alpha=0.3)
     axes.legend()
     figure.tight_layout()
