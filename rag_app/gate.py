@@ -47,7 +47,8 @@ LOW_MARGIN = 0.005  # threshold: just under the bank's p95
 CONFIDENT_MARGIN = 0.015  # confident: no term evidence needed, unless most terms are unknown
 CERTAIN_MARGIN = 0.04  # certain: nothing but an unknown name refuses
 MIN_COVERAGE = 0.3  # IDF-weighted share of the question's terms the passages must hold in between
-MIN_TOP_COVERAGE = 0.1  # ... and the best passage alone (terms gathered across guides are no answer)
+MIN_TOP_COVERAGE = 0.1  # ... and the best passage alone (terms gathered across guides are no answer),
+# or the passage ranked first MIN_COVERAGE alone
 HELD_COVERAGE = 0.7  # the passages, and one of them alone, hold this much: answer from the floor up
 IN_PASSING = 2  # a subject the collection mentions in at most this many chunks: only in passing
 MAX_ABSENT = 0.7  # above this IDF-weighted share of terms the collection never mentions: refuse
@@ -282,6 +283,7 @@ class Evidence:
     unknown_names: int  # of those, the ones the collection never mentions
     names_in_passages: bool  # the passages hold every name the question has (and it has one)
     top_coverage: float  # coverage by the best passage alone
+    first_coverage: float  # coverage by the passage ranked first (the one the answer leads with)
     held_coverage: float  # coverage by the one passage that holds the most of the question's terms
     subject: str  # a Chinese question's first noun (what it is about); "" for English
     subject_mentions: int  # chunks that mention the subject (exact up to IN_PASSING + 1; 0 if a heading names it)
@@ -340,6 +342,7 @@ class Gate:
             unknown_names=sum(not self.keyword.mentions(name) for name in names),
             names_in_passages=bool(names) and all(self.keyword.coverage(name, ids) >= 1.0 for name in names),
             top_coverage=self.keyword.coverage(question, [best.metadata["id"]]) if best else 0.0,
+            first_coverage=self.keyword.coverage(question, ids[:1]),
             held_coverage=max((self.keyword.coverage(question, [i]) for i in ids), default=0.0),
             subject=subject,
             subject_mentions=self._mentions(subject) if subject and subject not in self.headings() else 0,
@@ -431,7 +434,10 @@ class Gate:
             return Decision(True, "terms held", evidence)
         if evidence.score < limits.threshold:
             return Decision(False, "below threshold", evidence)
-        if evidence.coverage >= calibration.min_coverage and evidence.top_coverage >= MIN_TOP_COVERAGE:
+        # the best passage by meaning may rank low (the searches disagree): the passage ranked first then
+        # speaks for the terms if it alone holds as many as all must ("dropped my phone in the sea")
+        if evidence.coverage >= calibration.min_coverage and (
+                evidence.top_coverage >= MIN_TOP_COVERAGE or evidence.first_coverage >= calibration.min_coverage):
             return Decision(True, "terms covered", evidence)
         return Decision(False, "terms not covered", evidence)
 

@@ -8,12 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from langchain_core.documents import Document
 
 from ingest.text import Tokenizer
 from rag_app.assistant import Assistant
 from rag_app.gate import (
     CALIBRATION_KEY,
     Calibration,
+    Thresholds,
     capitalised_names,
     entities,
     is_injection,
@@ -169,6 +171,45 @@ def test_removing_a_guide_recalibrates(tmp_path: Path, small_guides: Path) -> No
     after = assistant.calibration
     assert after.chunks == assistant.store.count() < before.chunks
     assert after.calibrated_at >= before.calibrated_at
+
+
+PHONE_CARE_GUIDE = """# Phone Care
+
+## Water resistance
+If the phone gets wet with salt water, rinse it under fresh water and dry it thoroughly with a clean, soft cloth.
+
+## Decline a call
+Drag Decline to the left to reject an incoming call and send it to voicemail.
+
+## Screen brightness
+Adjust the screen brightness from the Quick Settings panel.
+"""
+
+
+@pytest.mark.slow
+def test_the_passage_ranked_first_speaks_for_the_terms_when_the_most_similar_one_holds_none(tmp_path: Path) -> None:
+    """The searches may rank the passage most similar to the question low: its holding none of the terms
+    says nothing when the passage the answer leads with holds as many as all the passages must."""
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    (guides / "phone_en.md").write_text(PHONE_CARE_GUIDE, encoding="utf-8")
+    assistant = ingested(tmp_path, guides)
+    measured = assistant.gate.calibration
+    assistant.gate.calibration = replace(measured, thresholds={
+        key: Thresholds(threshold=0.8, confident=0.95, floor=0.5, certain=1.0) for key in measured.thresholds})
+    question = "Should I rinse salt water off before adjusting the screen brightness panel?"
+    found = {p.metadata["section"].split(" > ")[-1]: p for p in assistant.retrieve(question, 3)}
+
+    def passage(title: str, similarity: float) -> Document:
+        return Document(found[title].page_content, id=found[title].id,
+                        metadata={**found[title].metadata, "score": similarity})
+
+    water, call = passage("Water resistance", 0.85), passage("Decline a call", 0.86)
+    first = assistant.gate_decision(question, [water, call])
+    assert first.evidence is not None and first.evidence.top_coverage == 0.0
+    assert first.relevant and first.reason == "terms covered"
+    # the same passages, the one without the terms first: nothing but terms gathered from several
+    assert assistant.gate_decision(question, [call, water]).reason == "terms not covered"
 
 
 VACUUM_GUIDE_EN = """# Tidyo R7 Max Robot Vacuum Care
