@@ -112,11 +112,12 @@ def is_place(text: str, start: int, end: int) -> bool:
 
 
 def _term_pattern(term: str) -> re.Pattern[str] | None:
-    """"LF-2 Pro" matches "lf-2 pro", "LF2 Pro", "lf2pro" but not "LF-2 Pros" or "xlf-2 pro"."""
+    """"LF-2 Pro" matches "lf-2 pro", "LF2 Pro", "lf2pro" but not "LF-2 Pros" or "xlf-2 pro"; "TrekLine
+    55+10" matches "trekline 55 + 10"."""
     pieces = _PIECE.findall(_fold(term))
     if not pieces:
         return None
-    body = r"[\s\-_./]*".join(re.escape(p) for p in pieces)
+    body = r"[\s\-_./+]*".join(re.escape(p) for p in pieces)
     if term.rstrip().endswith("+"):
         body += r"\+"
     before = rf"(?<![{_WORDISH}])" if pieces[0][0].isascii() else ""

@@ -29,6 +29,7 @@ CATALOG = Catalog.from_metadatas([
     {"product": "Tidyo R7 Max", "model": "R7 Max", "category": "robot vacuum", "aliases": "TR7M|扫地机器人"},
     {"product": "Tidyo R5", "model": "R5", "category": "robot vacuum", "aliases": "扫地机器人"},
     {"product": "Down Jacket", "category": "羽绒服", "aliases": "down jacket"},
+    {"product": "行迹 TrekLine 55+10", "model": "TrekLine 55+10", "category": "背包"},
 ])
 
 
@@ -42,6 +43,8 @@ CATALOG = Catalog.from_metadatas([
     ("扫地机器人的尘盒", [], ["Tidyo R5", "Tidyo R7 Max"]),
     ("TR7M suction", ["Tidyo R7 Max"], []),
     ("S100 and XS10 are not models here", [], []),
+    ("TrekLine 55+10 好几个月不用", ["行迹 TrekLine 55+10"], []),  # a "+" inside a model joins its parts
+    ("trekline 55 + 10 的背长", ["行迹 TrekLine 55+10"], []),
 ])
 def test_questions_name_products_by_model_or_kind(text: str, products: list[str], kinds: list[str]) -> None:
     naming = CATALOG.named_in(text)
