@@ -299,7 +299,8 @@ class Evidence:
 class Decision:
     relevant: bool
     reason: Literal["injection", "no passages", "unknown name", "code not in passages", "names in passages", "certain",
-                    "subject in passing", "model named", "unknown terms", "confident", "below floor", "names known", "subject named",
+                    "subject in passing", "model named", "kind named", "unknown terms", "confident", "below floor",
+                    "names known", "subject named",
                     "product named across languages", "unnamed across languages", "terms held",
                     "below threshold", "terms covered", "terms not covered"]
     evidence: Evidence | None = None
@@ -384,8 +385,8 @@ class Gate:
         A named model or code the guides never mention refuses outright (a sibling product), one the
         passages hold answers (evidence across languages, where similarity runs low); a question most
         of whose terms the guides never use needs a certain match, or a confident one where it names
-        the product its passages are of ("极光800袖子被勾破一个小口子": customers' words, not the
-        guide's), and so does one whose subject (or a
+        the product its passages are of, by name, model or kind ("极光800袖子被勾破一个小口子", "怕半路
+        背带断 出发前背包要检查哪": customers' words, not the guide's), and so does one whose subject (or a
         capitalised name: "Galaxy Buds") they mention only in passing, under no heading (unless it names
         one of their products); between the bank's median
         and its top, a question answers when it names things the guides mention or a product category
@@ -410,8 +411,8 @@ class Gate:
         if ((evidence.name_in_passing or 0 < evidence.subject_mentions <= IN_PASSING and not evidence.subject_named)
                 and not evidence.names_product and not evidence.names):
             return Decision(False, "subject in passing", evidence)
-        if evidence.model_named and evidence.score >= limits.confident:
-            return Decision(True, "model named", evidence)
+        if evidence.product_named and evidence.score >= limits.confident:
+            return Decision(True, "model named" if evidence.model_named else "kind named", evidence)
         # a guide in the other language never writes the question's words: naming its product must do,
         # as guides in the question's language would hold its words for another product's question
         # ("The robot won't join my Wi-Fi network" of a Chinese purifier guide, among English guides)

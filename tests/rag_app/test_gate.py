@@ -415,6 +415,10 @@ def test_a_question_naming_a_product_is_answered_in_its_own_words(tmp_path: Path
     assert decision.relevant and decision.reason == "model named"
     answer = assistant.ask(question)
     assert not answer.refused and "修补贴" in answer.text
+    # naming its kind does as well as naming the model
+    kind = "羽绒服袖子被勾破一个小口子 自己怎么补"
+    decision = assistant.gate_decision(kind, assistant.retrieve(kind))
+    assert decision.relevant and decision.reason == "kind named", decision
     # Without the product's name, that many unknown words still mean a question the guides do not cover.
     assert assistant.ask("袖子被勾破一个小口子 自己怎么补").refused
 
