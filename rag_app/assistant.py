@@ -381,9 +381,13 @@ class Assistant:
         codes = self._codes(question, catalog)
 
         def search(scope: Filters) -> list[Document]:
-            unnamed = naming.without(question, scope.get("product", ()))
-            keyword = unnamed if unnamed != question and self.keyword.tokenize(unnamed) else None
-            return self.retriever.search(question, k, scope, codes, keyword)
+            products = scope.get("product", ())
+
+            def searched(text: str) -> str | None:
+                return text if text != question and self.keyword.tokenize(text) else None
+
+            return self.retriever.search(question, k, scope, codes, searched(naming.without(question, products)),
+                                         searched(naming.without_names(question, products)))
 
         passages = search(scope)
         found = {product_of(p) for p in passages}

@@ -163,6 +163,15 @@ class Naming:
         its warranty section."""
         return _blank(text, [(start, end) for start, end, product in self.product_spans if product in products])
 
+    def without_names(self, text: str, products: Collection[str]) -> str:
+        """The text with the names and models of `products` blanked, their kinds kept: what the dense search
+        embeds. Within their guides a model tells no passage apart, and the passages that write it most (the
+        specification table, the introduction) come before the one asked about ("极光 800 在柜子里放了一夏天
+        今年头一回拿出来穿 穿之前要怎么弄一下"); a kind ("the robot vacuum") still says what it is about."""
+        kinds = {(start, end) for start, end, _ in self.kind_spans}
+        return _blank(text, [(start, end) for start, end, product in self.product_spans
+                             if product in products and (start, end) not in kinds])
+
     def unnamed(self, text: str) -> str:
         """The text with every product, model and kind it names blanked: what it asks besides naming them
         ("帐篷怎么收纳？" asks 怎么收纳, "那 LF-2 Pro 呢？" nothing)."""

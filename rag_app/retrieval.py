@@ -190,18 +190,23 @@ class HybridRetriever(BaseRetriever):
         filters: Filters | None = None,
         codes: Sequence[re.Pattern[str]] = (),
         keyword_query: str | None = None,
+        dense_query: str | None = None,
     ) -> list[Document]:
         """Best k passages, best first, each with `score` = cosine similarity to the question.
 
         `filters` (product, model, ...) restrict both the dense and the keyword search, so all k are of
         the chosen products; passages holding one of the error `codes` the question asks about come first.
-        `keyword_query`: what the keyword side searches for, where it is not the question (the question
-        less the names of the products it is restricted to).
+        `keyword_query`, `dense_query`: what each side searches for, where it is not the question (the
+        question less the names of the products it is restricted to: within their guides a name tells no
+        passage apart, and pulls the search to the passages that repeat it). The scores stay similarities
+        to the question, the scale the relevance gate is calibrated on.
         """
         k = k or self.k
         where = chroma_where(filters or {})
         query_vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
-        dense = self.store.search(query_vector, self.candidates, where)
+        dense_vector = (query_vector if dense_query is None or dense_query == query
+                        else np.asarray(self.embeddings.embed_query(dense_query), dtype=np.float32))
+        dense = self.store.search(dense_vector, self.candidates, where)
         allowed = set(self.store.ids_where(where)) if where else None
         keyword = self.keyword.search(keyword_query or query, self.candidates, allowed)
         fused = fuse([(c.id, score) for c, score in dense], keyword, titles_named(query, [c for c, _ in dense]),
@@ -221,7 +226,10 @@ class HybridRetriever(BaseRetriever):
                 top = [i for _, i in sorted(zip(rerank, top, strict=True), key=lambda p: -p[0])]
             except RerankerError as exc:
                 logger.warning("%s; passages keep the fused order", exc)
-        return [self._document(chunks[i][0], chunks[i][1], fused[i]) for i in top[:k]]
+        top = top[:k]
+        if dense_vector is not query_vector:
+            chunks.update(self._fetch_with_similarity(top, query_vector))
+        return [self._document(chunks[i][0], chunks[i][1], fused[i]) for i in top]
 
     def _distinct(
         self, ranked: list[str], chunks: dict[str, tuple[StoredChunk, float]], query_vector: np.ndarray,

@@ -89,6 +89,16 @@ def test_the_keyword_search_of_a_products_guides_leaves_out_their_names(
     assert " ".join(CATALOG.named_in(question).without(question, searched).split()) == keyword_query
 
 
+@pytest.mark.parametrize(("question", "searched", "dense_query"), [
+    ("LF-3 Pro 帐篷有多重", ["岚峰 LF-3 Pro"], "帐篷有多重"),  # its kind says what the question is about
+    ("How long does the Tidyo R5 robot vacuum run?", ["Tidyo R5"], "how long does the robot vacuum run?"),
+    ("R5 和 R7 Max 哪个吸力大", ["Tidyo R7 Max"], "r5 和 哪个吸力大"),
+])
+def test_the_dense_search_of_a_products_guides_leaves_out_its_name_not_its_kind(
+        question: str, searched: list[str], dense_query: str) -> None:
+    assert " ".join(CATALOG.named_in(question).without_names(question, searched).split()) == dense_query
+
+
 @pytest.mark.parametrize(("question", "asked"), [
     ("帐篷怎么收纳？", "怎么收纳?"),
     ("那 LF-2 Pro 呢？", "那 呢?"),

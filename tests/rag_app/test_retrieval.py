@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from sentence_transformers import CrossEncoder
@@ -141,6 +142,22 @@ def test_a_paragraph_repeated_in_another_section_takes_one_slot(dishwasher: Assi
     assert len(passages) == 3 and len({p.page_content for p in passages}) == 3
     assert sum("never touch the heating element" in p.page_content for p in passages) == 1
     assert all("passage" not in p.metadata for p in passages)
+
+
+@pytest.mark.slow
+def test_what_each_side_searches_for_orders_the_passages_and_the_scores_stay_the_questions(
+        dishwasher: Assistant) -> None:
+    question = "How do I look after the Acme DW5 door seal?"
+    plain = {p.id: p.metadata["score"] for p in dishwasher.retriever.search(question, 5)}
+    searched = "filter soak in white vinegar"
+    passages = dishwasher.retriever.search(question, 5, keyword_query=searched, dense_query=searched)
+    assert "white vinegar" in passages[0].page_content
+    vector = np.asarray(dishwasher.embeddings.embed_query(question), dtype=np.float32)
+    stored = dishwasher.store.collection.get(ids=[p.id for p in passages], include=["embeddings"])
+    similarity = dict(zip(stored["ids"], (float(np.dot(vector, e)) for e in stored["embeddings"]), strict=True))
+    for passage in passages:  # the gate's scale: similarity to the question asked, not to what was searched
+        assert passage.metadata["score"] == pytest.approx(similarity[passage.id], abs=1e-3)
+        assert passage.id not in plain or passage.metadata["score"] == pytest.approx(plain[passage.id], abs=1e-3)
 
 
 def _pouch_first(query: str, text: str) -> float:
