@@ -122,9 +122,10 @@ class KeywordIndex:
         (nor `known`: e.g. the products' names and aliases, "扫地机器人" for an English guide).
 
         Mostly absent terms mean a product, part or feature the guides never mention (a sibling
-        product, another appliance), however close the question's vector lands.
+        product, another appliance), however close the question's vector lands. A word counts once, not
+        once per part jieba's search mode also yields ("吹出来", "吹出", "出来").
         """
-        weights = {t: w for t, w in self.term_weights(query).items() if t not in ignore}
+        weights = {t: w for t, w in _once_per_word(self.term_weights(query)).items() if t not in ignore}
         total = sum(weights.values())
         absent = sum(w for t, w in weights.items() if self._frequency(t) == 0 and t not in known)
         return absent / total if total > 0 else 0.0
@@ -287,3 +288,16 @@ class _AsLists(Sequence[list[int]]):
     def __getitem__(self, index: int) -> list[int]:  # type: ignore[override]
         result: list[int] = self._docs[index].tolist()
         return result
+
+
+def _once_per_word(weights: dict[str, float]) -> dict[str, float]:
+    """The weights with the parts of a longer Chinese term of the question sharing PART_SHARE of their
+    weight, known to the guides or not: one word a customer writes, not three unknown words."""
+    shared = {}
+    for term, weight in weights.items():
+        wholes = [other for other in weights if other != term and term in other and CJK_CHAR.match(other)]
+        if wholes:
+            longest = max(wholes, key=len)
+            weight *= PART_SHARE / sum(1 for other in weights if other != longest and other in longest)
+        shared[term] = weight
+    return shared
