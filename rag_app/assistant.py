@@ -318,8 +318,14 @@ class Assistant:
             standalone = question
         if standalone != question and own and "product" not in scope:
             scope = {**scope, "product": tuple(own)}  # "那 LF-2 Pro 呢？": the product named now, not the one before
-        passages, scope, codes = self._search(standalone, k, scope, history)
+        passages, searched, codes = self._search(standalone, k, scope, history)
         relevant = passages if self.gate_decision(standalone, passages).relevant else []
+        if not relevant and history and searched != scope:
+            # the conversation's product was a guess: its guides hold nothing for this question ("How much
+            # citric acid against limescale?" after questions about the stove), the others may
+            passages, searched, codes = self._search(standalone, k, scope, ())
+            relevant = passages if self.gate_decision(standalone, passages).relevant else []
+        scope = searched
         if relevant and len(catalog.products) > 1:
             named = list(scope.get("product", ()))
             decision = Decision([], named) if len(named) == 1 else self._decide(standalone, relevant, scope, codes)

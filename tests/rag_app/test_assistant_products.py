@@ -108,6 +108,15 @@ def test_a_follow_up_naming_another_kind_leaves_the_conversations_product(assist
     assert not same.refused and same.clarify is None and products_of(same.sources) == {"TrailFlame Camping Stove"}
 
 
+def test_a_follow_up_the_conversations_product_does_not_cover_is_searched_among_the_others(
+        assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "How do I clean the burner of the TrailFlame Camping Stove?"},
+               {"role": "assistant", "content": "Remove the burner cap and brush soot off."}]
+    answer = assistant.ask("How much citric acid do I use against limescale?", history)
+    assert not answer.refused, answer.text
+    assert answer.clarify is not None and sorted(o["product"] for o in answer.clarify.options) == ["Acme K1", "Acme K2"]
+
+
 def test_a_display_code_without_digits_finds_its_row(assistant: Assistant) -> None:
     question = "I descaled the K1 with citric acid and now it shows DE. What now?"  # draws the descaling section
     passages = assistant.retrieve(question, 3)
