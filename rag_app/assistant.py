@@ -393,7 +393,7 @@ class Assistant:
                 return text if text != question and self.keyword.tokenize(text) else None
 
             return self.retriever.search(question, k, scope, codes, searched(naming.without(question, products)),
-                                         searched(naming.without_names(question, products)))
+                                         searched(naming.without(question, products, kinds=False)))
 
         passages = search(scope)
         found = {product_of(p) for p in passages}

@@ -10,7 +10,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import bm25s
@@ -190,16 +190,8 @@ class KeywordIndex:
         """Each term's weight in the BM25 sum. jieba's search mode cuts 净化器 into it and its parts 净化,
         化器, which would count the one word three times: the parts of a word the guides use share half a
         word's weight. Where the guides never use the word (大面积), its parts are the words (面积)."""
-        weights: dict[str, float] = {}
-        for term in terms:
-            wholes = [other for other in terms if other != term and term in other
-                      and CJK_CHAR.match(other) and self._frequency(other)]
-            share = 1.0
-            if wholes:
-                longest = max(wholes, key=len)
-                share = PART_SHARE / sum(1 for other in set(terms) if other != longest and other in longest)
-            weights[term] = weights.get(term, 0.0) + share
-        return weights
+        shares = _part_shares(terms, lambda whole: self._frequency(whole) > 0)
+        return {term: terms.count(term) * share for term, share in shares.items()}
 
     def _frequency(self, term: str) -> int:
         """How many chunks hold the term."""
@@ -290,14 +282,22 @@ class _AsLists(Sequence[list[int]]):
         return result
 
 
+def _part_shares(terms: Collection[str], is_word: Callable[[str], bool]) -> dict[str, float]:
+    """Each term's share of a word: 1, or, for a part of a longer Chinese term of the question that
+    `is_word`, PART_SHARE split among that word's parts."""
+    unique = list(dict.fromkeys(terms))
+    shares = {}
+    for term in unique:
+        wholes = [other for other in unique if other != term and term in other and CJK_CHAR.match(other)
+                  and is_word(other)]
+        longest = max(wholes, key=len) if wholes else None
+        shares[term] = (PART_SHARE / sum(1 for other in unique if other != longest and other in longest)
+                        if longest else 1.0)
+    return shares
+
+
 def _once_per_word(weights: dict[str, float]) -> dict[str, float]:
-    """The weights with the parts of a longer Chinese term of the question sharing PART_SHARE of their
-    weight, known to the guides or not: one word a customer writes, not three unknown words."""
-    shared = {}
-    for term, weight in weights.items():
-        wholes = [other for other in weights if other != term and term in other and CJK_CHAR.match(other)]
-        if wholes:
-            longest = max(wholes, key=len)
-            weight *= PART_SHARE / sum(1 for other in weights if other != longest and other in longest)
-        shared[term] = weight
-    return shared
+    """The weights with the parts of a longer Chinese term of the question sharing PART_SHARE, known to
+    the guides or not: one word a customer writes, not three unknown words."""
+    shares = _part_shares(weights, lambda _: True)
+    return {term: weight * shares[term] for term, weight in weights.items()}

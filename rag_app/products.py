@@ -156,21 +156,15 @@ class Naming:
     def spans(self) -> list[tuple[int, int]]:
         return [(start, end) for start, end, _ in self.product_spans]
 
-    def without(self, text: str, products: Collection[str]) -> str:
+    def without(self, text: str, products: Collection[str], kinds: bool = True) -> str:
         """The text with the names of `products` blanked (and folded, where it names them). Searching those
         products' guides, their names tell no passage apart, and the passage that writes them most outweighs
         the one the question asks for: "R5 扫地机器人的保修期是多久？" found the R5 guide's introduction, not
-        its warranty section."""
-        return _blank(text, [(start, end) for start, end, product in self.product_spans if product in products])
-
-    def without_names(self, text: str, products: Collection[str]) -> str:
-        """The text with the names and models of `products` blanked, their kinds kept: what the dense search
-        embeds. Within their guides a model tells no passage apart, and the passages that write it most (the
-        specification table, the introduction) come before the one asked about ("极光 800 在柜子里放了一夏天
-        今年头一回拿出来穿 穿之前要怎么弄一下"); a kind ("the robot vacuum") still says what it is about."""
-        kinds = {(start, end) for start, end, _ in self.kind_spans}
+        its warranty section. `kinds=False` keeps their kinds, for the dense search: "the robot vacuum" still
+        says what the question is about, where "极光 800" only pulls it to the specification table."""
+        kept = set() if kinds else {(start, end) for start, end, _ in self.kind_spans}
         return _blank(text, [(start, end) for start, end, product in self.product_spans
-                             if product in products and (start, end) not in kinds])
+                             if product in products and (start, end) not in kept])
 
     def unnamed(self, text: str) -> str:
         """The text with every product, model and kind it names blanked: what it asks besides naming them

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) + BM25 (+ the sections the question names), weighted reciprocal-rank
-fusion, distinct passages, optional reranker (local cross-encoder or HTTP), relevance gate."""
+"""Hybrid retrieval: dense (Chroma) + BM25 (+ the sections the question names), score fusion, distinct
+passages, optional reranker (local cross-encoder or HTTP), relevance gate."""
 
 from __future__ import annotations
 

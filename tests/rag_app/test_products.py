@@ -96,7 +96,7 @@ def test_the_keyword_search_of_a_products_guides_leaves_out_their_names(
 ])
 def test_the_dense_search_of_a_products_guides_leaves_out_its_name_not_its_kind(
         question: str, searched: list[str], dense_query: str) -> None:
-    assert " ".join(CATALOG.named_in(question).without_names(question, searched).split()) == dense_query
+    assert " ".join(CATALOG.named_in(question).without(question, searched, kinds=False).split()) == dense_query
 
 
 @pytest.mark.parametrize(("question", "asked"), [
