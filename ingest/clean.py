@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ingest.document import Block, BlockKind
-from ingest.text import CJK_CHAR, CJK_RANGES
+from ingest.text import CJK_CHAR, CJK_RANGES, ENDS_SENTENCE, SENTENCE_FINAL
 from ingest.text import is_page_number as is_page_number_line
 
 # Full-width punctuation NFKC would turn into ASCII (，！？；：（）…), which Chinese text keeps.
@@ -43,6 +43,8 @@ MAX_HEADING_CHARS = 120  # a longer "heading" is a paragraph a converter mis-sty
 CONVERTED_SPLITS_PER_1000 = 5  # split words per 1,000 CJK characters that mark converted text...
 MIN_CONVERTED_SPLITS = 3  # ...and at least this many ("第一章 日常清洁" alone is an author's space)
 FURNITURE_ZONE = 2  # lines at the top and at the bottom of a page that may be a running header/footer
+RECURRING_LINE = 3  # a short line standing alone this often in one document is a running header/footer...
+MAX_FURNITURE_CHARS = 60  # ...when it is at most this long and does not end a sentence
 
 
 def decode_entities(text: str) -> str:
@@ -153,6 +155,52 @@ def page_furniture(pages: Sequence[Sequence[str]]) -> list[set[int]]:
         {i for i, key in zone if recurring(key) or is_page_number_line(pages[p][i])}
         for p, zone in enumerate(zones)
     ]
+
+
+def remove_furniture(blocks: Sequence[Block]) -> list[Block]:
+    """The page furniture a converter left in a manual made from a PDF (Markdown, text): page numbers
+    and running headers or footers, recognised as short lines standing alone that recur (digits aside)
+    across the document, dropped; a paragraph or step a page break cut is joined again ("纸屑和" + "沙土。").
+    A PDF's own loader does this per page, where it sees the pages."""
+    counts = Counter(_furniture_key(line) for block in blocks if block.kind not in _NOT_FURNITURE
+                     for line in block.text.split("\n") if _may_recur(line))
+
+    def furniture(line: str) -> bool:
+        return is_page_number_line(line) or _may_recur(line) and counts[_furniture_key(line)] >= RECURRING_LINE
+
+    out: list[Block] = []
+    cut = False  # furniture was dropped since the last block kept: a page ended there
+    for block in blocks:
+        lines = block.text.split("\n")
+        kept = lines if block.kind in _NOT_FURNITURE else [line for line in lines if not furniture(line)]
+        if not kept:
+            cut = True
+            continue
+        block = block if len(kept) == len(lines) else replace(block, text="\n".join(kept))
+        if cut and out and continues(out[-1], block):
+            out[-1] = replace(out[-1], text=join_lines([out[-1].text, block.text]))
+        else:
+            out.append(block)
+        cut = False
+    return out
+
+
+_NOT_FURNITURE = (BlockKind.HEADING, BlockKind.TABLE)
+
+
+def _may_recur(line: str) -> bool:
+    line = line.strip()
+    return bool(line) and len(line) <= MAX_FURNITURE_CHARS and not ENDS_SENTENCE.search(line)
+
+
+def continues(block: Block, following: Block) -> bool:
+    """Whether `following` is the rest of `block`, cut mid-sentence by a page break."""
+    return (
+        block.kind not in _NOT_FURNITURE
+        and following.kind is BlockKind.PARAGRAPH
+        and not block.text.rstrip().endswith(SENTENCE_FINAL)
+        and (following.text[:1].islower() or is_cjk(following.text[:1]))
+    )
 
 
 def _furniture_key(line: str) -> str:

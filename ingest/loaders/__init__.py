@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.clean import clean_text, join_lines, looks_split, rejoin_cjk, remove_toc, starts_with_callout
+from ingest.clean import (
+    clean_text,
+    join_lines,
+    looks_split,
+    rejoin_cjk,
+    remove_furniture,
+    remove_toc,
+    starts_with_callout,
+)
 from ingest.document import Block, BlockKind, LoadError, ParsedDocument
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
@@ -45,8 +53,9 @@ def load_document(path: Path, source: str) -> ParsedDocument:
 
 
 def _finish(blocks: list[Block], converted: bool) -> list[Block]:
-    """Clean every block's text, drop empty ones and tables of contents, and mark callouts. Chinese
-    that a converter split with spaces is rejoined in PDFs, and in any file that looks converted."""
+    """Clean every block's text, drop empty ones, tables of contents and page furniture, and mark
+    callouts. Chinese that a converter split with spaces is rejoined in PDFs, and in any file that looks
+    converted."""
     rejoin = converted or looks_split(block.text for block in blocks)
     out: list[Block] = []
     for block in blocks:
@@ -59,7 +68,7 @@ def _finish(blocks: list[Block], converted: bool) -> list[Block]:
         if kind is BlockKind.PARAGRAPH and starts_with_callout(text):
             kind = BlockKind.WARNING
         out.append(Block(kind, text, block.level, block.page))
-    return remove_toc(out)
+    return remove_furniture(remove_toc(out))
 
 
 _LOADERS: dict[str, Callable[[Path], list[Block]]] = {

@@ -15,14 +15,13 @@ from pypdf.errors import DependencyError
 
 from ingest.clean import (
     MAX_HEADING_CHARS,
-    is_cjk,
+    continues,
     join_lines,
     page_furniture,
     toc_line_mask,
 )
 from ingest.document import Block, BlockKind, LoadError
 from ingest.loaders.plain import line_blocks
-from ingest.text import SENTENCE_FINAL
 
 _PDF_HEADING_RATIO = 1.15  # a line this much larger than the body text is a heading
 _PDF_PARAGRAPH_GAP = 1.4  # a line gap this much wider than the page's usual one starts a paragraph
@@ -85,21 +84,10 @@ def load_pdf(path: Path) -> list[Block]:
     blocks: list[Block] = []
     for number, lines in enumerate(pages, start=1):
         page_blocks = _pdf_page_blocks(lines, number)
-        if blocks and page_blocks and _continues(blocks[-1], page_blocks[0]):
+        if blocks and page_blocks and continues(blocks[-1], page_blocks[0]):
             blocks[-1] = replace(blocks[-1], text=join_lines([blocks[-1].text, page_blocks.pop(0).text]))
         blocks.extend(page_blocks)
     return blocks
-
-
-def _continues(block: Block, following: Block) -> bool:
-    """Whether a page's first paragraph is the rest of the previous page's last block, cut mid-sentence."""
-    return (
-        block.kind is not BlockKind.HEADING
-        and block.kind is not BlockKind.TABLE
-        and following.kind is BlockKind.PARAGRAPH
-        and not block.text.rstrip().endswith(SENTENCE_FINAL)
-        and (following.text[:1].islower() or is_cjk(following.text[:1]))
-    )
 
 
 def _furniture_ids(visual: list[list[_PdfLine]], text_of: Callable[[_PdfLine], str]) -> set[int]:

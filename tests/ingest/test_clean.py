@@ -15,6 +15,7 @@ from ingest.clean import (
     normalize_unicode,
     page_furniture,
     rejoin_cjk,
+    remove_furniture,
     remove_toc,
     starts_with_callout,
     toc_line_mask,
@@ -108,6 +109,56 @@ def test_repeating_headers_footers_and_page_numbers_are_page_furniture() -> None
 
 def test_single_page_keeps_its_text_but_drops_a_page_number() -> None:
     assert page_furniture([["Title", "Body", "- 1 -"]]) == [{2}]
+
+
+def test_running_headers_and_page_numbers_a_converter_left_between_blocks_are_dropped() -> None:
+    header = "ACME DW-200 Service Manual"
+    blocks = [
+        Block(BlockKind.HEADING, "Cleaning", 2),
+        Block(BlockKind.PARAGRAPH, "Remove the filter every week and rinse it under"),
+        Block(BlockKind.STEP, "- 12 -"),  # Markdown reads a page number "- 12 -" as a list item
+        Block(BlockKind.PARAGRAPH, header),
+        Block(BlockKind.PARAGRAPH, "running water."),
+        Block(BlockKind.STEP, "1. Descale every three months."),
+        Block(BlockKind.PARAGRAPH, f"Page 13\n{header}"),
+        Block(BlockKind.STEP, "2. Use the descaler sold for the"),
+        Block(BlockKind.PARAGRAPH, header),
+        Block(BlockKind.PARAGRAPH, "DW-200 only."),
+        Block(BlockKind.HEADING, header, 1),  # a heading is the document's own, never furniture
+    ]
+    assert remove_furniture(blocks) == [
+        Block(BlockKind.HEADING, "Cleaning", 2),
+        Block(BlockKind.PARAGRAPH, "Remove the filter every week and rinse it under running water."),
+        Block(BlockKind.STEP, "1. Descale every three months."),
+        Block(BlockKind.STEP, "2. Use the descaler sold for the"),
+        Block(BlockKind.PARAGRAPH, "DW-200 only."),  # starts with a capital: not known to continue
+        Block(BlockKind.HEADING, header, 1),
+    ]
+
+
+def test_a_chinese_sentence_cut_by_a_page_break_is_joined_again() -> None:
+    header = "行迹 TrekLine 55+10 使用与保养"
+    blocks = [Block(BlockKind.PARAGRAPH, header), Block(BlockKind.PARAGRAPH, "每次徒步回来后，请做以下清洁：\n- 2 -"),
+              Block(BlockKind.STEP, "1. 清空背包所有口袋，清出食物残渣、纸屑和"), Block(BlockKind.PARAGRAPH, "- 3 -"),
+              Block(BlockKind.PARAGRAPH, header), Block(BlockKind.PARAGRAPH, "沙土。"),
+              Block(BlockKind.PARAGRAPH, f"{header}\n背包应存放在阴凉干燥处。")]
+    assert remove_furniture(blocks) == [Block(BlockKind.PARAGRAPH, "每次徒步回来后，请做以下清洁："),
+                                        Block(BlockKind.STEP, "1. 清空背包所有口袋，清出食物残渣、纸屑和沙土。"),
+                                        Block(BlockKind.PARAGRAPH, "背包应存放在阴凉干燥处。")]
+
+
+def test_lines_an_author_repeats_are_not_furniture() -> None:
+    blocks = [
+        Block(BlockKind.PARAGRAPH, "Tap Save."),
+        Block(BlockKind.PARAGRAPH, "Tap Save."),
+        Block(BlockKind.PARAGRAPH, "Tap Save."),  # a sentence, however often it recurs
+        Block(BlockKind.PARAGRAPH, "Wi-Fi Direct"),
+        Block(BlockKind.PARAGRAPH, "Wi-Fi Direct"),  # twice is not a running header
+        Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
+        Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
+        Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
+    ]
+    assert remove_furniture(blocks) == blocks
 
 
 def test_toc_lines_after_a_contents_title_are_masked_until_content_resumes() -> None:

@@ -349,6 +349,20 @@ def test_chinese_converted_to_markdown_is_rejoined_but_an_authors_spaces_stay(tm
     assert texts[1].startswith("北极羽 极光 800 羽绒服") and "第一章 收纳" in texts
 
 
+def test_a_manual_converted_to_markdown_loses_its_running_headers_and_page_numbers(tmp_path: Path) -> None:
+    pages = ["## 轮胎\n\n检查轮胎气压前请先停车熄火。轮胎气压应在冷胎状态下测量，标准气压见",
+             "车门内侧的标签。\n\n## 灯光\n\n更换灯泡前请关闭点火开关。",
+             "## 雨刮\n\n雨刮片每年更换一次。"]
+    header = "星途 S7 用户手册"
+    path = tmp_path / "vehicle.md"
+    path.write_text("\n\n".join(f"{page}\n\n- {n} -\n\n{header}" for n, page in enumerate(pages, 1)), encoding="utf-8")
+
+    assert kinds_and_texts(path) == [
+        ("heading", "轮胎"), ("paragraph", "检查轮胎气压前请先停车熄火。轮胎气压应在冷胎状态下测量，标准气压见车门内侧的标签。"),
+        ("heading", "灯光"), ("paragraph", "更换灯泡前请关闭点火开关。"), ("heading", "雨刮"), ("paragraph", "雨刮片每年更换一次。"),
+    ]
+
+
 def test_markdown_structure_and_inline_syntax(tmp_path: Path) -> None:
     path = tmp_path / "kettle.md"
     path.write_text(
