@@ -10,12 +10,15 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ingest.clean import (
+    is_callout_label,
     join_lines,
 )
 from ingest.document import Block, BlockKind
 from ingest.loaders.encoding import read_text
 from ingest.loaders.html import html_blocks
+from ingest.text import ENDS_SENTENCE
 
+MAX_BOLD_HEADING_CHARS = 60  # a longer bold paragraph is emphasis, not a heading
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 # YAML front matter: the guide's product tags (ingest.metadata reads them), not its text.
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -38,8 +41,9 @@ def load_markdown(path: Path) -> list[Block]:
 
 
 def markdown_blocks(text: str) -> list[Block]:
-    """Walk markdown-it's token stream: headings (ATX and setext), list items as steps, block
-    quotes as callouts, GFM tables, code as paragraphs, embedded HTML through the HTML loader."""
+    """Walk markdown-it's token stream: headings (ATX and setext, and a paragraph that is one bold
+    phrase), list items as steps, block quotes as callouts, GFM tables, code as paragraphs, embedded
+    HTML through the HTML loader."""
     tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
     blocks: list[Block] = []
     quote: list[str] = []
@@ -48,6 +52,7 @@ def markdown_blocks(text: str) -> list[Block]:
     items: list[_MdItem] = []
     table: list[str] = []
     row: list[str] = []
+    heading_level = 1  # of the last heading marked with "#": a bold line is a heading below it
 
     def emit(kind: BlockKind, body: str, level: int = 0) -> None:
         if quote_depth:
@@ -64,10 +69,13 @@ def markdown_blocks(text: str) -> list[Block]:
         kind = token.type
         if kind == "heading_open":
             flush_item()
-            emit(BlockKind.HEADING, _md_inline(tokens[i + 1]), int(token.tag[1]))
+            heading_level = int(token.tag[1])
+            emit(BlockKind.HEADING, _md_inline(tokens[i + 1]), heading_level)
         elif kind == "inline" and tokens[i - 1].type == "paragraph_open":
             body = _md_inline(token)
-            if items and not items[-1].emitted:
+            if not items and not quote_depth and _is_bold_heading(token, body):
+                emit(BlockKind.HEADING, body, min(heading_level + 1, 6))
+            elif items and not items[-1].emitted:
                 items[-1].parts.append(body)
             else:
                 emit(BlockKind.PARAGRAPH, body)
@@ -113,6 +121,17 @@ def markdown_blocks(text: str) -> list[Block]:
 
 
 _BR = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
+
+
+def _is_bold_heading(token: Token, text: str) -> bool:
+    """A paragraph that is one bold phrase ("**滤网清洁**"): the heading a PDF converter (or an author)
+    wrote as bold text. Not a bold sentence or a callout label ("**注意：**")."""
+    children = [child for child in token.children or []
+                if child.type != "softbreak" and not (child.type == "text" and not child.content.strip())]
+    return (len(children) >= 3 and children[0].type == "strong_open" and children[-1].type == "strong_close"
+            and all(child.type in ("text", "code_inline") for child in children[1:-1])
+            and 0 < len(text) <= MAX_BOLD_HEADING_CHARS and not ENDS_SENTENCE.search(text)
+            and not is_callout_label(text))
 
 
 def _md_inline(token: Token) -> str:

@@ -363,6 +363,22 @@ def test_a_manual_converted_to_markdown_loses_its_running_headers_and_page_numbe
     ]
 
 
+def test_a_bold_line_a_converter_wrote_for_a_heading_opens_a_section(tmp_path: Path) -> None:
+    path = tmp_path / "purifier.md"
+    path.write_text("# 清屿 QY-600 保养指南\n\n## 日常维护\n\n**滤网清洁**\n\n每两周用吸尘器清洁初效滤网。\n\n"
+                    "**传感器清洁**\n\n每两个月用干棉签擦拭传感器。\n\n**注意：**\n\n**切勿用水清洗复合滤网。**\n\n"
+                    "- **模式键**：切换风量\n", encoding="utf-8")
+
+    assert kinds_and_texts(path)[2:] == [
+        ("heading", "滤网清洁"), ("paragraph", "每两周用吸尘器清洁初效滤网。"),
+        ("heading", "传感器清洁"), ("paragraph", "每两个月用干棉签擦拭传感器。"),
+        ("warning", "注意："), ("paragraph", "切勿用水清洗复合滤网。"),  # a label and a bold sentence: no headings
+        ("step", "- 模式键：切换风量"),
+    ]
+    sections = {c.section for c in chunks_of(path)}
+    assert {"清屿 QY-600 保养指南 > 日常维护 > 滤网清洁", "清屿 QY-600 保养指南 > 日常维护 > 传感器清洁"} <= sections
+
+
 def test_markdown_structure_and_inline_syntax(tmp_path: Path) -> None:
     path = tmp_path / "kettle.md"
     path.write_text(
