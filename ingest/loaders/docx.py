@@ -11,7 +11,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from ingest.document import Block, BlockKind
-from ingest.loaders.plain import STEP_MARKER
+from ingest.loaders.lines import STEP_MARKER
 
 _DOCX_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 _DOCX_TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.IGNORECASE)

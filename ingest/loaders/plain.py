@@ -6,18 +6,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.clean import (
-    join_lines,
-    starts_with_callout,
-)
+from ingest.clean import starts_with_callout
 from ingest.document import Block, BlockKind
 from ingest.loaders.encoding import read_text
+from ingest.loaders.lines import STEP_MARKER, line_blocks
 from ingest.loaders.markdown import MD_HEADING_LINE, markdown_blocks
 from ingest.text import SENTENCE_PUNCTUATION
 
-STEP_MARKER = re.compile(
-    r"^\s*(?:\d{1,3}[.)、](?!\d)|[(（]\d{1,3}[)）]|[①-⑳]|[-–—*•·▪●◆■]\s|第[一二三四五六七八九十\d]{1,3}步|步骤\s*\d{1,3})"
-)
 _TXT_HEADINGS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], int]], ...] = (
     (re.compile(r"^第[一二三四五六七八九十百\d]{1,4}[章部篇]"), lambda m: 1),
     (re.compile(r"^第[一二三四五六七八九十百\d]{1,4}节"), lambda m: 2),
@@ -60,18 +55,3 @@ def _txt_heading_level(lines: list[str], is_first: bool) -> int:
         if match:
             return 1 + level_of(match)
     return 1 if is_first and not STEP_MARKER.match(line) else 0
-
-
-def line_blocks(lines: list[str], page: int | None = None) -> list[Block]:
-    """Lines of one paragraph: a step starts at each list marker, other lines continue the block."""
-    blocks: list[Block] = []
-    kind, current = BlockKind.PARAGRAPH, []
-    for line in lines:
-        if STEP_MARKER.match(line) or (current and starts_with_callout(line)):
-            if current:
-                blocks.append(Block(kind, join_lines(current), page=page))
-            kind, current = (BlockKind.STEP if STEP_MARKER.match(line) else BlockKind.PARAGRAPH), []
-        current.append(line)
-    if current:
-        blocks.append(Block(kind, join_lines(current), page=page))
-    return blocks
