@@ -14,10 +14,11 @@ from ingest.document import Block, BlockKind
 from ingest.text import CJK_CHAR, CJK_RANGES, ENDS_SENTENCE, SENTENCE_FINAL
 from ingest.text import is_page_number as is_page_number_line
 
-# Full-width punctuation NFKC would turn into ASCII (，！？；：（）…), which Chinese text keeps.
+# Full-width punctuation NFKC would turn into ASCII (，！？；：（）…), which Chinese text keeps, and the
+# circled numbers a Chinese manual marks its steps with (① would become a bare 1).
 _KEEP_FULLWIDTH = "".join(
     chr(c) for c in range(0xFF01, 0xFF5F) if unicodedata.category(chr(c)).startswith("P")
-) + "…‥"
+) + "…‥①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _KEEP_SPLIT = re.compile(f"([{re.escape(_KEEP_FULLWIDTH)}]+)")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -55,7 +56,8 @@ def decode_entities(text: str) -> str:
 
 def normalize_unicode(text: str) -> str:
     """NFKC (ligatures, full-width letters and digits, compatibility forms) except full-width
-    punctuation, which Chinese text needs as is; drops soft hyphens, zero-width and control chars."""
+    punctuation and circled numbers, which Chinese text needs as is; drops soft hyphens, zero-width and
+    control chars."""
     parts = _KEEP_SPLIT.split(_INVISIBLE.sub("", text))
     # split() with a capture group alternates: even = normalisable text, odd = kept punctuation.
     return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))

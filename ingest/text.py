@@ -85,7 +85,8 @@ INLINE_PAGE_NUMBER = re.compile(r"(?:^|\s)[-–—]\s?\d{1,4}\s?[-–—](?=\s|$
 # "Storage location: Select a memory location." - an option a manual lists inside a paragraph.
 OPTION_ITEM = re.compile(r"^[^\s:：。，,.]{1,16}(?:\s[^\s:：。，,.]{1,16}){0,4}\s?[:：]\s*\S")
 # Inside a quoted line: before a step marker, and after a colon that opens an option ("options: Wi-Fi: ...").
-_STEP_SPLIT = re.compile(r"\s+(?=\d{1,2}[.)]\s)|(?=（\d{1,2}）|[①-⑳]|第[一二三四五六七八九十\d]+步)")
+_STEP_SPLIT = re.compile(
+    r"\s+(?=\d{1,2}[.)]\s)|(?<=[。；！？])\s*(?=\d{1,2}[.)、．](?!\d))|(?=（\d{1,2}）|[①-⑳]|第[一二三四五六七八九十\d]+步)")
 _OPTION_SPLIT = re.compile(r"(?<=[:：])\s+(?=[A-Z][^:：.。]{0,40}[:：]\s)")
 _ZH_NUMERALS = "一二三四五六七八九十"
 

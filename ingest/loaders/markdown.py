@@ -16,6 +16,7 @@ from ingest.clean import (
 from ingest.document import Block, BlockKind
 from ingest.loaders.encoding import read_text
 from ingest.loaders.html import html_blocks
+from ingest.loaders.lines import STEP_MARKER, line_blocks
 from ingest.text import ENDS_SENTENCE
 
 MAX_BOLD_HEADING_CHARS = 60  # a longer bold paragraph is emphasis, not a heading
@@ -77,8 +78,11 @@ def markdown_blocks(text: str) -> list[Block]:
                 emit(BlockKind.HEADING, body, min(heading_level + 1, 6))
             elif items and not items[-1].emitted:
                 items[-1].parts.append(body)
-            else:
+            elif quote_depth:
                 emit(BlockKind.PARAGRAPH, body)
+            else:
+                for block in _paragraph_blocks(token, body):
+                    emit(block.kind, block.text)
         elif kind == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
             row.append(_md_inline(token).replace("\n", " "))
         elif kind in ("bullet_list_open", "ordered_list_open"):
@@ -137,6 +141,11 @@ def _is_bold_heading(token: Token, text: str) -> bool:
 def _md_inline(token: Token) -> str:
     """Inline markdown as plain text: emphasis and link syntax dropped (link text kept), images
     dropped, soft line breaks joined (CJK-aware), hard breaks kept."""
+    return "\n".join(join_lines(group) for group in _md_lines(token))
+
+
+def _md_lines(token: Token) -> list[list[str]]:
+    """The inline text's lines, grouped between hard breaks."""
     groups: list[list[str]] = [[""]]
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
@@ -145,4 +154,14 @@ def _md_inline(token: Token) -> str:
             groups[-1].append("")
         elif child.type == "hardbreak" or (child.type == "html_inline" and _BR.match(child.content)):
             groups.append([""])
-    return "\n".join(join_lines(group) for group in groups)
+    return groups
+
+
+def _paragraph_blocks(token: Token, body: str) -> list[Block]:
+    """A paragraph, or the steps that a converter (or an author typing plain text) wrote as its lines:
+    "1、关机…" / "2、取出滤网…", "（1）", "①", "•" are not Markdown list markers, yet each starts a step."""
+    lines = [line.strip() for group in _md_lines(token) for line in group if line.strip()]
+    marked = [i for i, line in enumerate(lines) if STEP_MARKER.match(line)]
+    if len(marked) >= 2 or marked[:1] == [0]:  # one wrapped line that starts "2)" makes no list
+        return line_blocks(lines)
+    return [Block(BlockKind.PARAGRAPH, body)]

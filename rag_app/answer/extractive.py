@@ -416,9 +416,9 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None)
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)
         best = max(block.units, key=lambda u: u.score)
-        if best.score > 0 and best not in body:  # too long to reach the step asked about: the first
-            first = block.units[0]                # step (often "switch off") and the steps around it
-            rest = block.units[1:]
+        first, rest = block.units[0], block.units[1:]
+        if best.score > 0 and best not in body and best in rest:  # too long to reach the step asked about:
+            # the first step (often "switch off") and the steps around it
             body = [first] + _window(rest, budget - _size([first]), rest.index(best))
     elif block.kind in ("list", "table"):
         head = block.intro + (block.units[:1] if block.kind == "table" else [])

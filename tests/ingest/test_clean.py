@@ -27,6 +27,7 @@ def test_nfkc_normalises_ligatures_and_full_width_letters_but_keeps_chinese_punc
     assert normalize_unicode("ﬁlter Ａ１００ 型号") == "filter A100 型号"
     assert normalize_unicode("注意：请勿用水冲洗！可以吗？（是）；好，") == "注意：请勿用水冲洗！可以吗？（是）；好，"
     assert normalize_unicode("清洁保养……") == "清洁保养……"
+    assert normalize_unicode("① 关机 ② 取出滤网") == "① 关机 ② 取出滤网"  # a step's marker, not a bare 1
 
 
 def test_invisible_characters_are_dropped() -> None:

@@ -379,6 +379,20 @@ def test_a_bold_line_a_converter_wrote_for_a_heading_opens_a_section(tmp_path: P
     assert {"清屿 QY-600 保养指南 > 日常维护 > 滤网清洁", "清屿 QY-600 保养指南 > 日常维护 > 传感器清洁"} <= sections
 
 
+def test_steps_written_as_lines_of_a_markdown_paragraph_are_steps(tmp_path: Path) -> None:
+    path = tmp_path / "purifier.md"
+    path.write_text("## 更换滤网\n\n更换步骤如下：\n1、关机并拔下电源插头。\n2、打开后盖板，\n取出旧滤网。\n\n"
+                    "① 装入新滤网\n② 长按复位键 5 秒\n\nThe filter lasts about 6 months when used 8 hours a day, or\n"
+                    "2) less in a smoky room.\n", encoding="utf-8")
+
+    assert kinds_and_texts(path) == [
+        ("heading", "更换滤网"), ("paragraph", "更换步骤如下："),
+        ("step", "1、关机并拔下电源插头。"), ("step", "2、打开后盖板，取出旧滤网。"),
+        ("step", "① 装入新滤网"), ("step", "② 长按复位键 5 秒"),
+        ("paragraph", "The filter lasts about 6 months when used 8 hours a day, or 2) less in a smoky room."),
+    ]
+
+
 def test_markdown_structure_and_inline_syntax(tmp_path: Path) -> None:
     path = tmp_path / "kettle.md"
     path.write_text(

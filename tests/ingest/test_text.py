@@ -44,6 +44,8 @@ def test_sentences_split_at_steps_and_options() -> None:
         "From Settings, tap Lock screen for the following options:", "Clock style: Set the type.",
         "Roaming clock: Show two clocks."]
     assert split_sentences("关机并拔下电源插头。取下后盖板！") == ["关机并拔下电源插头。", "取下后盖板！"]
+    assert split_sentences("1、关机并拔下电源插头。2、取下后盖板，风量调到 2.5 档。", steps_only=True) == [
+        "1、关机并拔下电源插头。", "2、取下后盖板，风量调到 2.5 档。"]
 
 
 def test_nouns_are_the_chinese_nouns_in_order() -> None:

@@ -47,6 +47,22 @@ def test_asked_how_the_whole_procedure_is_quoted_from_step_1_with_its_warning() 
                          "- 3. 脱水转速设定为 800 转/分以下。[1]"]
 
 
+def test_a_first_step_longer_than_a_whole_answer_is_quoted_cut_short() -> None:
+    first = "1. 在浴缸中放入不超过 30°C 的温水，" + "然后检查水温、确认水量足以浸没帐篷，" * 20 + "再放入帐篷。"
+    tub = doc(f"{first}\n2. 加入帐篷专用清洗剂。\n3. 浸泡不超过 30 分钟。", "帐篷保养 > 彻底清洗")
+
+    lines = quoted("帐篷怎么在浴缸里清洗？", tub)
+
+    assert len(lines) == 1 and lines[0].startswith("- 1. 在浴缸中放入不超过 30°C 的温水") and lines[0].endswith("… [1]")
+
+
+def test_steps_a_converter_ran_together_on_one_line_are_quoted_one_by_one() -> None:
+    tub = doc("1、在浴缸中放入不超过 30°C 的温水。2、加入帐篷专用清洗剂。3、浸泡不超过 30 分钟。", "帐篷保养 > 彻底清洗")
+
+    assert quoted("帐篷怎么在浴缸里清洗？", tub) == [
+        "- 1、在浴缸中放入不超过 30°C 的温水。[1]", "- 2、加入帐篷专用清洗剂。[1]", "- 3、浸泡不超过 30 分钟。[1]"]
+
+
 def test_asked_one_setting_of_a_procedure_the_step_holding_it_is_quoted() -> None:
     lines = quoted("极光 800 脱水转速设多少合适？", JACKET_WASHING)
 
