@@ -71,8 +71,7 @@ def _html_element(node: Tag, blocks: list[Block], inline: list[str]) -> None:
     elif name in ("ul", "ol"):
         _html_list(node, blocks)
     elif name == "table":
-        rows = [" | ".join(_html_text(cell).replace("\n", " ") for cell in tr.find_all(["th", "td"]))
-                for tr in node.find_all("tr")]
+        rows = [" | ".join(cells) for cells in _html_table(node)]
         blocks.append(Block(BlockKind.TABLE, "\n".join(row for row in rows if row.strip(" |"))))
     elif name == "pre":
         blocks.append(Block(BlockKind.PARAGRAPH, node.get_text()))
@@ -81,6 +80,42 @@ def _html_element(node: Tag, blocks: list[Block], inline: list[str]) -> None:
     else:
         _html_walk(node, blocks, inline)
         _flush_inline(blocks, inline)
+
+
+def _html_table(node: Tag) -> list[list[str]]:
+    """The cells of each row. A cell spanning rows is repeated in each of them, so that every row reads
+    alone ("235/55 R19 | 后轮 | 270" under a tyre size spanning two rows, as converters of PDF manuals
+    write tables); a cell spanning columns is written once."""
+    rows: list[list[str]] = []
+    above: dict[int, tuple[str, int, int]] = {}  # column -> (text, rows still to fill, columns spanned)
+    for tr in node.find_all("tr"):
+        cells: list[str] = []
+        column = _fill_from_above(cells, 0, above)
+        for cell in tr.find_all(["th", "td"]):
+            text = _html_text(cell).replace("\n", " ")
+            height, width = _span(cell, "rowspan"), _span(cell, "colspan")
+            cells.append(text)
+            if height > 1:
+                above[column] = (text, height - 1, width)
+            column = _fill_from_above(cells, column + width, above)
+        rows.append(cells)
+    return rows
+
+
+def _fill_from_above(cells: list[str], column: int, above: dict[int, tuple[str, int, int]]) -> int:
+    """Append the cells that rows above span into this one from `column` on; the next free column."""
+    while column in above:
+        text, left, width = above.pop(column)
+        cells.append(text)
+        if left > 1:
+            above[column] = (text, left - 1, width)
+        column += width
+    return column
+
+
+def _span(cell: Tag, attribute: str) -> int:
+    value = str(cell.get(attribute) or "1").strip()
+    return max(1, min(int(value), 100)) if value.isdigit() else 1
 
 
 def _html_list(node: Tag, blocks: list[Block]) -> None:

@@ -292,6 +292,16 @@ def test_corrupt_docx_is_a_load_error(tmp_path: Path) -> None:
 # ---- HTML ---------------------------------------------------------------------------------------
 
 
+def test_a_table_cell_spanning_rows_is_repeated_so_each_row_reads_alone(tmp_path: Path) -> None:
+    path = tmp_path / "vehicle.md"  # converters of PDF manuals write tables as HTML inside the Markdown
+    path.write_text("## 轮胎气压\n\n<table><tr><th>轮胎规格</th><th>位置</th><th>气压（kPa）</th></tr>"
+                    "<tr><td rowspan=\"2\">235/55 R19</td><td>前轮</td><td>250</td></tr><tr><td>后轮</td><td>270</td></tr>"
+                    "<tr><td colspan=\"2\">备胎</td><td>420</td></tr></table>\n", encoding="utf-8")
+
+    assert kinds_and_texts(path)[1] == ("table", "轮胎规格 | 位置 | 气压（kPa）\n235/55 R19 | 前轮 | 250\n"
+                                                 "235/55 R19 | 后轮 | 270\n备胎 | 420")
+
+
 def test_html_keeps_content_and_drops_page_chrome(tmp_path: Path) -> None:
     path = tmp_path / "oven.html"
     path.write_text(
