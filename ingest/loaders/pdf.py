@@ -24,7 +24,7 @@ from ingest.document import Block, BlockKind, LoadError
 from ingest.loaders.lines import line_blocks
 
 _PDF_HEADING_RATIO = 1.15  # a line this much larger than the body text is a heading
-_PDF_PARAGRAPH_GAP = 1.4  # a line gap this much wider than the page's usual one starts a paragraph
+_PDF_PARAGRAPH_GAP = 1.3  # a line gap this much wider than the page's usual one starts a paragraph
 _PDF_MAX_HEADING_LEVELS = 4
 
 

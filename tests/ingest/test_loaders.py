@@ -69,12 +69,12 @@ class _PdfWriter:
             self.canvas.addOutlineEntry(text, key, level=outline_level)
         self.y -= size + 10
 
-    def lines(self, *lines: str, font: str = "Helvetica") -> None:
+    def lines(self, *lines: str, font: str = "Helvetica", after: float = 10) -> None:
         self.canvas.setFont(font, 11)
         for line in lines:
             self.canvas.drawString(72, self.y, line)
             self.y -= 14
-        self.y -= 10  # paragraph spacing
+        self.y -= after  # paragraph spacing
 
     def save(self) -> None:
         self.canvas.save()
@@ -110,6 +110,24 @@ def test_pdf_sections_come_from_the_outline_with_their_pages(manual_pdf: Path) -
     chunks = chunks_of(manual_pdf)
     assert [(c.section, c.page) for c in chunks] == [
         ("Cleaning > Filter", 2), ("Cleaning > Spray arms", 3), ("Storage", 4)
+    ]
+
+
+def test_a_pdf_paragraph_set_a_third_of_a_line_apart_is_its_own_block(tmp_path: Path) -> None:
+    path = tmp_path / "tent.pdf"
+    pdf = _PdfWriter(path, pages=1)
+    pdf.new_page()
+    pdf.heading("Drying", 14)
+    pdf.lines("1. Pitch the tent in the shade.", after=5)  # 5 pt after 14 pt lines: a word processor's spacing
+    pdf.lines("2. Leave it for at least 24 hours before", "packing it away.", after=5)
+    pdf.lines("The coating on the floor is what keeps", "the rain out.")
+    pdf.save()
+
+    blocks = kinds_and_texts(path)
+    assert blocks[blocks.index(("heading", "Drying")) + 1:] == [
+        ("step", "1. Pitch the tent in the shade."),
+        ("step", "2. Leave it for at least 24 hours before packing it away."),
+        ("paragraph", "The coating on the floor is what keeps the rain out."),
     ]
 
 
@@ -298,8 +316,8 @@ def test_a_table_cell_spanning_rows_is_repeated_so_each_row_reads_alone(tmp_path
                     "<tr><td rowspan=\"2\">235/55 R19</td><td>前轮</td><td>250</td></tr><tr><td>后轮</td><td>270</td></tr>"
                     "<tr><td colspan=\"2\">备胎</td><td>420</td></tr></table>\n", encoding="utf-8")
 
-    assert kinds_and_texts(path)[1] == ("table", "轮胎规格 | 位置 | 气压（kPa）\n235/55 R19 | 前轮 | 250\n"
-                                                 "235/55 R19 | 后轮 | 270\n备胎 | 420")
+    rows = ["轮胎规格 | 位置 | 气压（kPa）", "235/55 R19 | 前轮 | 250", "235/55 R19 | 后轮 | 270", "备胎 | 420"]
+    assert kinds_and_texts(path)[1] == ("table", "\n".join(rows))
 
 
 def test_html_keeps_content_and_drops_page_chrome(tmp_path: Path) -> None:
