@@ -181,10 +181,28 @@ def remove_furniture(blocks: Sequence[Block]) -> list[Block]:
         block = block if len(kept) == len(lines) else replace(block, text="\n".join(kept))
         if cut and out and continues(out[-1], block):
             out[-1] = replace(out[-1], text=join_lines([out[-1].text, block.text]))
+        elif cut and out and _same_table(out[-1], block):  # a table the page break cut, its header repeated
+            out[-1] = replace(out[-1], text="\n".join([out[-1].text, *lines[1:]]))
         else:
             out.append(block)
         cut = False
     return out
+
+
+def _same_table(block: Block, following: Block) -> bool:
+    return (block.kind is BlockKind.TABLE and following.kind is BlockKind.TABLE
+            and block.text.split("\n")[0] == following.text.split("\n")[0])
+
+
+def callout_box(table: str) -> str | None:
+    """A warning that a converter wrote as a one-row table ("警告 | 行驶中请勿调整座椅。"), as a callout's
+    text ("警告：行驶中请勿调整座椅。"); None for a real table."""
+    rows = table.split("\n")
+    cells = [cell.strip() for cell in rows[0].split(" | ")]
+    if len(rows) != 1 or len(cells) < 2 or not is_callout_label(cells[0]):
+        return None
+    label = cells[0].rstrip(":：")
+    return f"{label}{'：' if CJK_CHAR.search(label) else ': '}{' '.join(cells[1:])}"
 
 
 _NOT_FURNITURE = (BlockKind.HEADING, BlockKind.TABLE)

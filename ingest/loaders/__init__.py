@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.clean import (
+    callout_box,
     clean_text,
     join_lines,
     looks_split,
@@ -54,7 +55,7 @@ def load_document(path: Path, source: str) -> ParsedDocument:
 
 def _finish(blocks: list[Block], converted: bool) -> list[Block]:
     """Clean every block's text, drop empty ones, tables of contents and page furniture, and mark
-    callouts. Chinese that a converter split with spaces is rejoined in PDFs, and in any file that looks
+    callouts (a paragraph opening with a label, or a box a converter wrote as a one-row table). Chinese that a converter split with spaces is rejoined in PDFs, and in any file that looks
     converted."""
     rejoin = converted or looks_split(block.text for block in blocks)
     out: list[Block] = []
@@ -67,6 +68,8 @@ def _finish(blocks: list[Block], converted: bool) -> list[Block]:
         kind = block.kind
         if kind is BlockKind.PARAGRAPH and starts_with_callout(text):
             kind = BlockKind.WARNING
+        elif kind is BlockKind.TABLE and (callout := callout_box(text)):
+            kind, text = BlockKind.WARNING, callout
         out.append(Block(kind, text, block.level, block.page))
     return remove_furniture(remove_toc(out))
 

@@ -391,6 +391,22 @@ def test_a_manual_converted_to_markdown_loses_its_running_headers_and_page_numbe
     ]
 
 
+def test_a_warning_box_and_a_table_cut_by_a_page_break_as_converters_write_them(tmp_path: Path) -> None:
+    header = "星途 S7 用户手册"
+    path = tmp_path / "vehicle.md"
+    path.write_text(f"## 保险丝\n\n<table><tr><td>警告</td><td>更换保险丝前请关闭点火开关。</td></tr></table>\n\n"
+                    f"| 编号 | 额定电流 | 用途 |\n|---|---|---|\n| F1 | 10A | 喇叭 |\n\n- 5 -\n\n{header}\n\n"
+                    f"| 编号 | 额定电流 | 用途 |\n|---|---|---|\n| F2 | 15A | 雨刮 |\n\n- 6 -\n\n{header}\n\n"
+                    f"## 灯光\n\n| 编号 | 额定电流 | 用途 |\n|---|---|---|\n| L1 | 5A | 阅读灯 |\n\n- 7 -\n\n{header}\n",
+                    encoding="utf-8")
+
+    assert kinds_and_texts(path) == [
+        ("heading", "保险丝"), ("warning", "警告：更换保险丝前请关闭点火开关。"),
+        ("table", "编号 | 额定电流 | 用途\nF1 | 10A | 喇叭\nF2 | 15A | 雨刮"),
+        ("heading", "灯光"), ("table", "编号 | 额定电流 | 用途\nL1 | 5A | 阅读灯"),  # another section's table
+    ]
+
+
 def test_a_bold_line_a_converter_wrote_for_a_heading_opens_a_section(tmp_path: Path) -> None:
     path = tmp_path / "purifier.md"
     path.write_text("# 清屿 QY-600 保养指南\n\n## 日常维护\n\n**滤网清洁**\n\n每两周用吸尘器清洁初效滤网。\n\n"
