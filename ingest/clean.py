@@ -162,8 +162,9 @@ def page_furniture(pages: Sequence[Sequence[str]]) -> list[set[int]]:
 def remove_furniture(blocks: Sequence[Block]) -> list[Block]:
     """The page furniture a converter left in a manual made from a PDF (Markdown, text): page numbers
     and running headers or footers, recognised as short lines standing alone that recur (digits aside)
-    across the document, dropped; a paragraph or step a page break cut is joined again ("纸屑和" + "沙土。").
-    A PDF's own loader does this per page, where it sees the pages."""
+    across the document, dropped; a paragraph or step a page break cut is joined again ("纸屑和" + "沙土。"),
+    and so is a table whose header the next page repeats. A PDF's own loader does this per page, where it
+    sees the pages."""
     counts = Counter(_furniture_key(line) for block in blocks if block.kind not in _NOT_FURNITURE
                      for line in block.text.split("\n") if _may_recur(line))
 
@@ -209,8 +210,11 @@ _NOT_FURNITURE = (BlockKind.HEADING, BlockKind.TABLE)
 
 
 def _may_recur(line: str) -> bool:
+    """A line that may be furniture, if it recurs: short, not ending a sentence, not a callout's label
+    ("WARNING" on a line of its own opens every warning of a manual)."""
     line = line.strip()
-    return bool(line) and len(line) <= MAX_FURNITURE_CHARS and not ENDS_SENTENCE.search(line)
+    return (bool(line) and len(line) <= MAX_FURNITURE_CHARS and not ENDS_SENTENCE.search(line)
+            and not is_callout_label(line))
 
 
 def continues(block: Block, following: Block) -> bool:

@@ -155,6 +155,7 @@ def test_lines_an_author_repeats_are_not_furniture() -> None:
         Block(BlockKind.PARAGRAPH, "Tap Save."),  # a sentence, however often it recurs
         Block(BlockKind.PARAGRAPH, "Wi-Fi Direct"),
         Block(BlockKind.PARAGRAPH, "Wi-Fi Direct"),  # twice is not a running header
+        *[Block(BlockKind.WARNING, f"WARNING\nNever run the pump dry for {n} minutes.") for n in (1, 2, 3)],
         Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
         Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
         Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
