@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.clean import starts_with_callout
+from ingest.clean import page_furniture, starts_with_callout
 from ingest.document import Block, BlockKind
 from ingest.loaders.encoding import read_text
 from ingest.loaders.lines import STEP_MARKER, line_blocks
 from ingest.loaders.markdown import MD_HEADING_LINE, markdown_blocks
-from ingest.text import SENTENCE_PUNCTUATION
+from ingest.text import ENDS_SENTENCE, SENTENCE_PUNCTUATION
 
 _TXT_HEADINGS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], int]], ...] = (
     (re.compile(r"^第[一二三四五六七八九十百\d]{1,4}[章部篇]"), lambda m: 1),
@@ -26,8 +26,9 @@ _TXT_HEADINGS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], int]], ...
 def load_text(path: Path) -> list[Block]:
     """Plain text: paragraphs split on blank lines, numbered lines as steps, and headings guessed
     only from unambiguous shapes ("第一章", "2.1 Cleaning", "CLEANING"); markdown-like text is parsed
-    as markdown."""
-    text = read_text(path)
+    as markdown. Text extracted from a PDF page by page (pdftotext: pages end with a form feed) loses
+    its running headers, footers and page numbers as a PDF does."""
+    text = _without_page_furniture(read_text(path))
     if MD_HEADING_LINE.search(text):
         return markdown_blocks(text)
     blocks: list[Block] = []
@@ -40,6 +41,21 @@ def load_text(path: Path) -> list[Block]:
         else:
             blocks.extend(line_blocks(lines))
     return blocks
+
+
+def _without_page_furniture(text: str) -> str:
+    """The text without the lines that are page furniture, where form feeds mark its pages; the pages
+    joined so that a paragraph a page break cut reads on."""
+    if "\f" not in text.strip("\f"):
+        return text
+    pages = [page.split("\n") for page in text.replace("\r\n", "\n").split("\f")]
+    dropped = page_furniture(pages)
+    kept = ["\n".join(line for i, line in enumerate(lines) if i not in drop).strip()
+            for lines, drop in zip(pages, dropped, strict=True)]
+    out = ""
+    for page in filter(None, kept):
+        out += ("\n\n" if ENDS_SENTENCE.search(out) else "\n") + page if out else page
+    return out
 
 
 def _txt_heading_level(lines: list[str], is_first: bool) -> int:

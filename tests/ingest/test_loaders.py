@@ -500,6 +500,21 @@ def test_gb18030_chinese_text_loads(tmp_path: Path) -> None:
     assert chunks_of(path)[0].section == "洗碗机保养手册 > 第一章 日常清洁"
 
 
+def test_text_extracted_page_by_page_loses_its_running_header_and_page_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "washer.txt"  # pdftotext's output: each page ends with a form feed
+    pages = ["洗衣机保养手册\n\n第一章 日常清洁\n\n每次洗涤后请擦干门封圈，", "并让机门保持打开。\n\n1. 清洁过滤网。",
+             "2. 清洁洗涤剂盒。\n\n第二章 长期存放\n\n存放前排空机内余水。"]
+    path.write_text("".join(f"澜净 LJ-F10 用户手册\n{page}\n- {n} -\n\f" for n, page in enumerate(pages, 1)),
+                    encoding="utf-8")
+
+    assert kinds_and_texts(path) == [
+        ("heading", "洗衣机保养手册"), ("heading", "第一章 日常清洁"),
+        ("paragraph", "每次洗涤后请擦干门封圈，并让机门保持打开。"),
+        ("step", "1. 清洁过滤网。"), ("step", "2. 清洁洗涤剂盒。"),
+        ("heading", "第二章 长期存放"), ("paragraph", "存放前排空机内余水。"),
+    ]
+
+
 def test_a_few_gb18030_characters_are_not_mistaken_for_big5(tmp_path: Path) -> None:
     path = tmp_path / "short.txt"
     path.write_bytes("滤网：请定期清洁。".encode("gb18030"))
