@@ -165,17 +165,23 @@ def remove_furniture(blocks: Sequence[Block]) -> list[Block]:
     across the document, dropped; a paragraph or step a page break cut is joined again ("纸屑和" + "沙土。"),
     and so is a table whose header the next page repeats. A PDF's own loader does this per page, where it
     sees the pages."""
-    counts = Counter(_furniture_key(line) for block in blocks if block.kind not in _NOT_FURNITURE
-                     for line in block.text.split("\n") if _may_recur(line))
+    def may_recur(block: Block, index: int, line: str) -> bool:
+        # a list item is content however often a manual repeats it ("1. Switch off the unit")
+        return not (block.kind is BlockKind.STEP and index == 0) and _may_recur(line)
 
-    def furniture(line: str) -> bool:
-        return is_page_number_line(line) or _may_recur(line) and counts[_furniture_key(line)] >= RECURRING_LINE
+    counts = Counter(_furniture_key(line) for block in blocks if block.kind not in _NOT_FURNITURE
+                     for i, line in enumerate(block.text.split("\n")) if may_recur(block, i, line))
+
+    def furniture(block: Block, index: int, line: str) -> bool:
+        return is_page_number_line(line) or (
+            may_recur(block, index, line) and counts[_furniture_key(line)] >= RECURRING_LINE)
 
     out: list[Block] = []
     cut = False  # furniture was dropped since the last block kept: a page ended there
     for block in blocks:
         lines = block.text.split("\n")
-        kept = lines if block.kind in _NOT_FURNITURE else [line for line in lines if not furniture(line)]
+        kept = lines if block.kind in _NOT_FURNITURE else [
+            line for i, line in enumerate(lines) if not furniture(block, i, line)]
         if not kept:
             cut = True
             continue

@@ -156,6 +156,7 @@ def test_lines_an_author_repeats_are_not_furniture() -> None:
         Block(BlockKind.PARAGRAPH, "Wi-Fi Direct"),
         Block(BlockKind.PARAGRAPH, "Wi-Fi Direct"),  # twice is not a running header
         *[Block(BlockKind.WARNING, f"WARNING\nNever run the pump dry for {n} minutes.") for n in (1, 2, 3)],
+        *[Block(BlockKind.STEP, "1. Switch off the unit") for _ in range(3)],  # each procedure's first step
         Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
         Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
         Block(BlockKind.TABLE, "Part | Clean\nFilter | Weekly"),
