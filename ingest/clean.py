@@ -169,12 +169,27 @@ def remove_furniture(blocks: Sequence[Block]) -> list[Block]:
         # a list item is content however often a manual repeats it ("1. Switch off the unit")
         return not (block.kind is BlockKind.STEP and index == 0) and _may_recur(line)
 
-    counts = Counter(_furniture_key(line) for block in blocks if block.kind not in _NOT_FURNITURE
-                     for i, line in enumerate(block.text.split("\n")) if may_recur(block, i, line))
+    lines = [(block, i, line) for block in blocks for i, line in enumerate(block.text.split("\n"))]
+    recurring = [line.strip() for block, i, line in lines if block.kind not in _NOT_FURNITURE
+                 and may_recur(block, i, line)]
+    counts = Counter(map(_furniture_key, recurring))
+    # A recurring line is furniture when its page number changes ("3-12 | 星途 S7") or when it stands next
+    # to a page number somewhere; else it may be content the guide repeats ("售后电话 400-820-1234"), and
+    # its first occurrence stays.
+    marked = {key for key, count in Counter(map(_furniture_key, set(recurring))).items() if count > 1}
+    marked |= {_furniture_key(lines[n + side][2]) for n in range(len(lines)) if is_page_number_line(lines[n][2])
+               for side in (-1, 1) if 0 <= n + side < len(lines)}
+    seen: set[str] = set()
 
     def furniture(block: Block, index: int, line: str) -> bool:
-        return is_page_number_line(line) or (
-            may_recur(block, index, line) and counts[_furniture_key(line)] >= RECURRING_LINE)
+        if is_page_number_line(line):
+            return True
+        key = _furniture_key(line)
+        if not may_recur(block, index, line) or counts[key] < RECURRING_LINE:
+            return False
+        first = key not in seen
+        seen.add(key)
+        return key in marked or not first
 
     out: list[Block] = []
     cut = False  # furniture was dropped since the last block kept: a page ended there

@@ -148,6 +148,14 @@ def test_a_chinese_sentence_cut_by_a_page_break_is_joined_again() -> None:
                                         Block(BlockKind.PARAGRAPH, "背包应存放在阴凉干燥处。")]
 
 
+def test_a_line_repeated_nowhere_near_a_page_number_keeps_its_first_occurrence() -> None:
+    hotline = Block(BlockKind.PARAGRAPH, "售后服务热线 400-820-1234")
+    blocks = [Block(BlockKind.PARAGRAPH, "滤网每 6 个月更换一次。"), hotline,
+              Block(BlockKind.PARAGRAPH, "传感器每 2 个月清洁一次。"), hotline,
+              Block(BlockKind.PARAGRAPH, "长期不用时请拔下电源插头。"), hotline]
+    assert remove_furniture(blocks) == blocks[:3] + blocks[4:5]
+
+
 def test_lines_an_author_repeats_are_not_furniture() -> None:
     blocks = [
         Block(BlockKind.PARAGRAPH, "Tap Save."),
