@@ -165,27 +165,27 @@ def remove_furniture(blocks: Sequence[Block]) -> list[Block]:
     across the document, dropped; a paragraph or step a page break cut is joined again ("纸屑和" + "沙土。"),
     and so is a table whose header the next page repeats. A PDF's own loader does this per page, where it
     sees the pages."""
-    def may_recur(block: Block, index: int, line: str) -> bool:
+    def candidate(block: Block, index: int, line: str) -> bool:
         # a list item is content however often a manual repeats it ("1. Switch off the unit")
-        return not (block.kind is BlockKind.STEP and index == 0) and _may_recur(line)
+        return not (block.kind is BlockKind.STEP and index == 0) and _may_be_furniture(line)
 
-    lines = [(block, i, line) for block in blocks for i, line in enumerate(block.text.split("\n"))]
-    recurring = [line.strip() for block, i, line in lines if block.kind not in _NOT_FURNITURE
-                 and may_recur(block, i, line)]
+    every = [(block, i, line) for block in blocks for i, line in enumerate(block.text.split("\n"))]
+    recurring = [line.strip() for block, i, line in every if block.kind not in _NOT_FURNITURE
+                 and candidate(block, i, line)]
     counts = Counter(map(_furniture_key, recurring))
     # A recurring line is furniture when its page number changes ("3-12 | 星途 S7") or when it stands next
     # to a page number somewhere; else it may be content the guide repeats ("售后电话 400-820-1234"), and
     # its first occurrence stays.
     marked = {key for key, count in Counter(map(_furniture_key, set(recurring))).items() if count > 1}
-    marked |= {_furniture_key(lines[n + side][2]) for n in range(len(lines)) if is_page_number_line(lines[n][2])
-               for side in (-1, 1) if 0 <= n + side < len(lines)}
+    marked |= {_furniture_key(every[n + side][2]) for n in range(len(every)) if is_page_number_line(every[n][2])
+               for side in (-1, 1) if 0 <= n + side < len(every)}
     seen: set[str] = set()
 
     def furniture(block: Block, index: int, line: str) -> bool:
         if is_page_number_line(line):
             return True
         key = _furniture_key(line)
-        if not may_recur(block, index, line) or counts[key] < RECURRING_LINE:
+        if not candidate(block, index, line) or counts[key] < RECURRING_LINE:
             return False
         first = key not in seen
         seen.add(key)
@@ -230,7 +230,7 @@ def callout_box(table: str) -> str | None:
 _NOT_FURNITURE = (BlockKind.HEADING, BlockKind.TABLE)
 
 
-def _may_recur(line: str) -> bool:
+def _may_be_furniture(line: str) -> bool:
     """A line that may be furniture, if it recurs: short, not ending a sentence, not a callout's label
     ("WARNING" on a line of its own opens every warning of a manual)."""
     line = line.strip()

@@ -55,8 +55,8 @@ def load_document(path: Path, source: str) -> ParsedDocument:
 
 def _finish(blocks: list[Block], converted: bool) -> list[Block]:
     """Clean every block's text, drop empty ones, tables of contents and page furniture, and mark
-    callouts (a paragraph opening with a label, or a box a converter wrote as a one-row table). Chinese that a converter split with spaces is rejoined in PDFs, and in any file that looks
-    converted."""
+    callouts (a paragraph opening with a label, or a box a converter wrote as a one-row table). Chinese
+    that a converter split with spaces is rejoined in PDFs, and in any file that looks converted."""
     rejoin = converted or looks_split(block.text for block in blocks)
     out: list[Block] = []
     for block in blocks:

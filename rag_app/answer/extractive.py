@@ -417,8 +417,10 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None)
         body = _prefix(block.intro + block.units, budget)
         best = max(block.units, key=lambda u: u.score)
         first, rest = block.units[0], block.units[1:]
-        if best.score > 0 and best not in body and best in rest:  # too long to reach the step asked about:
-            # the first step (often "switch off") and the steps around it
+        if first not in body:  # the lead-in and the first step are over the budget: the first step, cut if need be
+            body = [first] if _size([first]) <= budget else [_Unit(_cut(first.text, budget), first.terms)]
+        elif best.score > 0 and best not in body:  # too long to reach the step asked about: the first step
+            # (often "switch off") and the steps around it
             body = [first] + _window(rest, budget - _size([first]), rest.index(best))
     elif block.kind in ("list", "table"):
         head = block.intro + (block.units[:1] if block.kind == "table" else [])
