@@ -31,6 +31,7 @@ from ingest.text import (
     CHINESE_STOP_WORDS,
     ENDS_SENTENCE,
     HAN,
+    STEP_MARKER,
     Language,
     QuestionKind,
     Tokenizer,
@@ -142,9 +143,10 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     codes = frozenset(t for t in wanted if is_identifier(t) or t.isascii() and t.isalpha()
                       and any(lists_code(doc.page_content, t) for doc in passages[:EXTRACTIVE_PASSAGES]))
     quantity = _stated(question)
+    counted = bool(_ASKED_QUANTITY.search(question))
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
                          corpus_weights or {}, codes, quantity):
-        lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity)]
+        lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity, counted)]
     return "\n".join(lines)
 
 
@@ -274,8 +276,9 @@ def _key(unit: _Unit) -> str:
 
 def _number(text: str) -> frozenset[str]:
     """NUMBER where a sentence states a quantity: what a question asking "how long", "多少" wants (a
-    table's rows all do: there the row's name tells them apart)."""
-    return frozenset([NUMBER]) if _DIGIT.search(text) and not is_table_row(text) else frozenset()
+    table's rows all do: there the row's name tells them apart; a step's number is none)."""
+    stated = STEP_MARKER.sub("", text, count=1)
+    return frozenset([NUMBER]) if _DIGIT.search(stated) and not is_table_row(text) else frozenset()
 
 
 def _characters(text: str) -> frozenset[str]:
@@ -393,11 +396,13 @@ def _stated(question: str) -> re.Pattern[str] | None:
     return next((stated for asked, stated in _QUANTITIES if asked.search(question)), None)
 
 
-def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None) -> list[_Unit]:
+def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None, counted: bool) -> list[_Unit]:
     """What of the block is quoted, within the budget, in reading order, with its warnings.
 
     Asked how, a procedure is quoted whole from its first step and a paragraph whole; asked for a value,
-    a yes or a no, the steps, sentences or warnings that hold it.
+    a yes or a no, the steps, sentences or warnings that hold it. Asked how long, how often or how many
+    (`counted`), steps that state no quantity hold no answer: the procedure is quoted whole instead of
+    from its middle, where its first step ("关机并拔下电源插头") would be lost.
     """
     budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
     answering = _answering(block)
@@ -410,8 +415,9 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None)
             _Unit(_cut(block.units[start].text, budget), block.units[start].terms)]
         return body + [u for u in block.warnings if u in answering]
     warned = all(u in block.leading or u in block.warnings for u in answering)
+    stated = not counted or any(NUMBER in u.terms for u in answering)
     if answering and (kind != "how" and block.kind == "paragraph"
-                      or kind == "value" and block.kind == "steps" or kind == "other" and warned):
+                      or kind == "value" and block.kind == "steps" and stated or kind == "other" and warned):
         return answering
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)

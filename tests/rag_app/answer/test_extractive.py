@@ -236,3 +236,18 @@ def test_the_words_asking_for_a_quantity_are_not_its_subject() -> None:
                "Tidyo R5 > Maps", product="Tidyo R5", model="R5")
     # "how many" asks for a number, not for the sentence that says "many"
     assert quoted("How many maps does the R5 keep?", maps)[0] == "- The R5 stores one map, so it suits single-level homes. [1]"
+
+
+def test_asked_how_often_steps_stating_no_quantity_are_quoted_from_the_first_one() -> None:
+    pre_filter = doc("初效滤网堵塞会明显降低进风量。建议每 2 周清洁一次，家中有宠物时每周清洁一次。\n"
+                     "1. 关机并拔下电源插头。\n2. 取下后盖板，取出复合滤网。\n3. 用吸尘器的软毛刷头吸除初效滤网表面的灰尘。\n"
+                     "4. 将滤网装回，装好后盖板。",
+                     "清屿 QY-600 > 日常清洁 > 初效滤网清洁", product="清屿 QY-600", model="QY-600")
+
+    lines = quoted("滤网怎么清洁？ 多久清洁一次？", pre_filter)
+
+    # a step's number is no quantity: the steps about the filter answer "how often" nothing, and a quote
+    # from their middle would drop "unplug first"
+    assert lines[0] == "- 建议每 2 周清洁一次，家中有宠物时每周清洁一次。[1]"
+    assert lines[1:] in ([], ["- 1. 关机并拔下电源插头。[1]", "- 2. 取下后盖板，取出复合滤网。[1]",
+                              "- 3. 用吸尘器的软毛刷头吸除初效滤网表面的灰尘。[1]", "- 4. 将滤网装回，装好后盖板。[1]"]), lines
