@@ -338,7 +338,8 @@ class Assistant:
                 return
             product = product_of(relevant[0])
             relevant = [p for p in relevant if product_of(p) == product]  # one product's answer, never a mix
-            # Say which product the answer is about where it could have been another's.
+            # Say which product the answer is about where the question did not: the customer may own another,
+            # and a follow-up reads it.
             fits = decision.fits if product in decision.fits and product in catalog.products else []
             note = product_note(fits, language) if fits else ""
             if note:
@@ -419,8 +420,10 @@ class Assistant:
         kinds = catalog.named_in(question).kinds
         if set(kinds) & set(candidates):
             candidates = [c for c in candidates if c in kinds]
-        if len(candidates) < 2:
-            return Decision([], [])
+        if len(candidates) < 2:  # one product's passages lead: where the question did not name its kind, the
+            # answer names the product, so a follow-up ("多久清洁一次？" after "滤网怎么清洗？") stays on it
+            lead = product_of(passages[0])
+            return Decision([], [] if lead in kinds else [lead])
         evidence = []
         for product in candidates:
             found = self.retriever.search(question, CLARIFY_EVIDENCE, {**scope, "product": (product,)}, codes)

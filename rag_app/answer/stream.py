@@ -8,6 +8,7 @@ they come, then `ending()`; one that can redraw (the page) shows `answer` instea
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 
 from rag_app.answer import Answer
@@ -55,14 +56,21 @@ class AnswerStream:
     def ending(self) -> str:
         """What a reader who saw only the deltas still needs, appended, to end with the final answer.
 
-        Quotes that replace a failed LLM answer follow it in full; a dropped citation alone adds
-        nothing (the final sources say which numbers exist).
+        Quotes that replace a failed LLM answer follow it in full, less the paragraphs both begin with (the
+        product note, shown once); a dropped citation alone adds nothing (the final sources say which
+        numbers exist).
         """
         final, streamed = self.answer, self.streamed
         if final.text.startswith(streamed):
             return final.text[len(streamed):]
-        return "\n\n" + final.text if final.mode == "extractive" else ""
+        return "\n\n" + final.text[len(_shared_paragraphs(final.text, streamed)):] if final.mode == "extractive" else ""
 
     def revised(self) -> bool:
         """True when the deltas shown are not a prefix of the final answer (it replaces them)."""
         return not self.answer.text.startswith(self.streamed)
+
+
+def _shared_paragraphs(text: str, streamed: str) -> str:
+    """The whole paragraphs `text` and `streamed` both begin with."""
+    common = os.path.commonprefix([text, streamed])
+    return common[:common.rfind("\n\n") + 2] if "\n\n" in common else ""

@@ -259,3 +259,21 @@ def test_a_short_follow_up_naming_its_subject_is_not_prefixed_with_the_question_
     # a follow-up that only names another product still asks what was asked before
     other = helper.ask("那 LF-2 Pro 呢？", history)
     assert other.product == "岚峰 LF-2 Pro" and "1.85 kg" in other.text, other.text
+
+
+def test_an_answer_names_its_product_and_a_follow_up_stays_on_it(tmp_path: Path) -> None:
+    """"滤网怎么清洗？" finds only the purifier's passages and is answered directly; its answer says whose
+    it is, so "多久清洁一次？", which the washer's guide answers too, stays on the purifier instead of
+    asking back which product is meant."""
+    guides = Path(__file__).resolve().parents[2] / "data" / "guides"
+    helper = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data"))
+    files = [guides / "air_purifier_zh.html", guides / "washing_machine_zh.docx", guides / "down_jacket_care_zh.md"]
+    assert helper.ingest(files, progress=False).files_ingested == 3
+    first = helper.ask("滤网怎么清洗？")
+    assert first.clarify is None and first.product == "清屿 QY-600", first.text
+    assert "清屿 QY-600" in first.text.splitlines()[0]
+    history = [{"role": "user", "content": "滤网怎么清洗？"}, {"role": "assistant", "content": first.text}]
+    answer = helper.ask("多久清洁一次？", history)
+    assert answer.clarify is None and answer.product == "清屿 QY-600", answer.text
+    # asked how often, the procedure's steps state no quantity: they are quoted from the first one
+    assert "建议每 2 周清洁一次" in answer.text and "1. 关机并拔下电源插头" in answer.text, answer.text

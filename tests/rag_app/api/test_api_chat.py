@@ -17,6 +17,8 @@ from support.wait import wait_until
 
 pytestmark = pytest.mark.server
 
+NOTE = "(Product: Electric Kettle)\n\n"  # what an answer about the kettle begins with
+
 
 @pytest.fixture(scope="module")
 def llm() -> Iterator[FakeLLM]:
@@ -57,7 +59,8 @@ def test_plain_completion_carries_sources(client: openai.OpenAI, fresh_llm: Fake
         messages=[{"role": "system", "content": "Be nice."}, {"role": "user", "content": EN_QUESTION}],
     )
     assert completion.object == "chat.completion"
-    assert completion.choices[0].message.content == "Descale it with vinegar and water [1]."
+    # two products, and no tag says the Electric Kettle is a kettle: the answer says whose guide it quotes
+    assert completion.choices[0].message.content == f"{NOTE}Descale it with vinegar and water [1]."
     assert completion.choices[0].finish_reason == "stop"
     fields = extra(completion)
     assert fields["mode"] == "llm" and fields["refused"] is False and fields["session_id"]
@@ -73,7 +76,7 @@ def test_streamed_completion_ends_with_sources(client: openai.OpenAI, fresh_llm:
     chunks = list(stream)
     assert all(c.object == "chat.completion.chunk" for c in chunks)
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
-    assert text == "Descale it with vinegar and water [1]."
+    assert text == f"{NOTE}Descale it with vinegar and water [1]."
     assert len(chunks) > 3  # the fake streams six characters a chunk, and so does the server
     last = chunks[-1]
     assert last.choices[0].finish_reason == "stop"
@@ -138,7 +141,7 @@ def test_llm_dying_mid_stream_falls_back_to_quotes(client: openai.OpenAI, fresh_
         model="g", messages=[{"role": "user", "content": EN_QUESTION}], stream=True
     ))
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
-    assert text.startswith("Partial")  # what was streamed before the LLM died...
+    assert text.startswith(f"{NOTE}Partial")  # what was streamed before the LLM died...
     assert "[1]" in text  # ...then the quotes with their citations
     assert extra(chunks[-1])["mode"] == "extractive" and extra(chunks[-1])["notice"]
 
@@ -160,7 +163,7 @@ def test_slow_llm_does_not_block_other_requests(server: Server, fresh_llm: FakeL
         assert http.get("/healthz").status_code == 200
         assert http.get("/v1/documents").status_code == 200
         fast = http.post("/v1/ask", json={"question": EN_QUESTION}).json()
-    assert fast["answer"] == "Quick answer [1]."
+    assert fast["answer"] == f"{NOTE}Quick answer [1]."
     assert "seconds" not in slow  # the slow one is still waiting on its LLM
     thread.join(timeout=30)
     assert slow["seconds"] >= SLOW_S * 0.9
@@ -184,5 +187,5 @@ def test_shutdown_lets_requests_in_flight_finish(start_server: Callable[..., Ser
     assert server.stop() in (0, -signal.SIGTERM)
     thread.join(timeout=30)
     assert result["response"].status_code == 200
-    assert result["response"].json()["answer"] == "Too late [1]"
+    assert result["response"].json()["answer"] == f"{NOTE}Too late [1]"
     assert "Application shutdown complete" in server.log()

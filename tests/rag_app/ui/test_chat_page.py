@@ -57,7 +57,9 @@ def test_follow_up_sends_the_conversation_to_the_llm(rag_env: Path, fake_llm: Fa
     ask(page, "帐篷怎么清洁？")
     ask(page, "那收纳呢？")
 
-    assert answers(page) == ["用温水和中性皂液擦洗 [1]", "帐篷必须完全干燥后再收纳 [1]"]
+    # no tag says which of the two products is a 帐篷: the answers name theirs, and the follow-up stayed on it
+    note = "（适用产品：山岭 2 人帐篷）\n\n"
+    assert answers(page) == [f"{note}用温水和中性皂液擦洗 [1]", f"{note}帐篷必须完全干燥后再收纳 [1]"]
     condense, answer = fake_llm.chat_requests[1:]
     assert "帐篷怎么清洁？" in json.dumps(condense["messages"], ensure_ascii=False)
     assert any(m["role"] == "assistant" and "中性皂液" in m["content"] for m in answer["messages"])
