@@ -67,6 +67,9 @@ STEP_MARKER = re.compile(
     r"^(?:(?i:step)\s*(\d{1,2})\b|(\d{1,2})\s*[.)、．](?!\d)|[（(](\d{1,2})[）)]|第([一二三四五六七八九十\d]+)步|([①-⑳]))"
 )
 BULLET = re.compile(r"^[-•*·▪●◦–]\s+")
+# The words of a question that ask for a quantity ("how often", "多久", "换一次"): what it asks, not what about,
+# and a passage that happens to hold them ("再重新操作一次") is none the closer to the answer.
+ASKED_QUANTITY = re.compile(r"(?i)(?<=\bhow\s)\s*(?:often|long|much|many)\b|多长时间|多少时间|多久|多长|一次(?=\W|$)")
 # A line that is a table row as the loaders render it: cells joined by " | ".
 TABLE_ROW = re.compile(r"\S\s\|\s\S|^\|.*\|$")
 # A line that is only a page number: "3", "- 3 -", "Page 3 of 20", "3 / 20", "第 3 页", "iv".

@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ingest.text import HAN, text_size
+from ingest.text import ASKED_QUANTITY, HAN, text_size
 from rag_app.embeddings import GuideEmbeddings
 from rag_app.keyword import KeywordIndex
 from rag_app.products import ALIAS_SEPARATOR, PRODUCT_KEYS, Filters, chroma_where, lists_code
@@ -198,8 +198,9 @@ class HybridRetriever(BaseRetriever):
         the chosen products; passages holding one of the error `codes` the question asks about come first.
         `keyword_query`, `dense_query`: what each side searches for, where it is not the question (the
         question less the names of the products it is restricted to: within their guides a name tells no
-        passage apart, and pulls the search to the passages that repeat it). The scores stay similarities
-        to the question, the scale the relevance gate is calibrated on.
+        passage apart, and pulls the search to the passages that repeat it). The keyword side also leaves
+        out the words asking for a quantity ("滤网多久换一次" is not about a passage's "再操作一次"). The
+        scores stay similarities to the question, the scale the relevance gate is calibrated on.
         """
         k = k or self.k
         where = chroma_where(filters or {})
@@ -208,7 +209,7 @@ class HybridRetriever(BaseRetriever):
                         else np.asarray(self.embeddings.embed_query(dense_query), dtype=np.float32))
         dense = self.store.search(dense_vector, self.candidates, where)
         allowed = set(self.store.ids_where(where)) if where else None
-        keyword = self.keyword.search(keyword_query or query, self.candidates, allowed)
+        keyword = self.keyword.search(ASKED_QUANTITY.sub(" ", keyword_query or query), self.candidates, allowed)
         fused = fuse([(c.id, score) for c, score in dense], keyword, titles_named(query, [c for c, _ in dense]),
                      (self.dense_weight, self.keyword_weight, self.title_weight))
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)

@@ -28,6 +28,7 @@ from langchain_core.documents import Document
 
 from ingest.clean import is_callout_label, starts_with_callout
 from ingest.text import (
+    ASKED_QUANTITY,
     CHINESE_STOP_WORDS,
     ENDS_SENTENCE,
     HAN,
@@ -66,7 +67,6 @@ _DIGIT = re.compile(r"\d")
 _ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a question asks ends
 _CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
-_ASKED_QUANTITY = re.compile(r"(?i)(?<=\bhow\s)\s*(?:often|long|much|many)\b|多长时间|多少时间|多久|多长|一次(?=\W|$)")
 # The kind of quantity a question asks for, and how a row states one: asked "how heavy" in English of a
 # Chinese table, the rows in kg answer where no row shares a word with the question.
 _QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in (
@@ -133,7 +133,7 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     kind = question_kind(question)
     # "多长时间", "how often" ask for a quantity (the lines stating one are preferred): they are not its
     # subject, and the 时间 of "运行时间" answers nothing
-    subject = _ASKED_QUANTITY.sub(" ", question) if kind == "value" else question
+    subject = ASKED_QUANTITY.sub(" ", question) if kind == "value" else question
     asks = [terms for part in _ASKS.split(subject) if (terms := terms_of(part) - names)]
     # "A feather pokes out, can I pull it?": the last clause says what the asker wants to know
     clauses = [terms for part in _CLAUSE.split(subject) if (terms := terms_of(part) - names)]
@@ -143,7 +143,7 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     codes = frozenset(t for t in wanted if is_identifier(t) or t.isascii() and t.isalpha()
                       and any(lists_code(doc.page_content, t) for doc in passages[:EXTRACTIVE_PASSAGES]))
     quantity = _stated(question)
-    counted = bool(_ASKED_QUANTITY.search(question))
+    counted = bool(ASKED_QUANTITY.search(question))
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
                          corpus_weights or {}, codes, quantity):
         lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity, counted)]
