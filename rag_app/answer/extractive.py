@@ -320,9 +320,12 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         unit.score = _match(unit.terms, weights.values())
     for block in blocks:
         covered = _match(block.terms(), weights.values())
-        # a section's title says what it answers: "Take a screenshot" matches as well as its best line
+        # a section's title says what it answers: "Take a screenshot" matches as well as its best line, and the
+        # words it shares with the question count once more ("AR Emoji" answers "make a cartoon emoji" before
+        # "Face recognition" with its "looks like"); a title's lone Chinese characters say too little for that
+        titled = _match(frozenset(t for t in block.title if not t.startswith(_CHARACTER)), weights.values())
         best = max([_match(block.title, weights.values())] + [u.score for u in block.all_units()])
-        block.score = (covered + best) / (1 + RANK_DECAY * block.passage)
+        block.score = (covered + best + titled) / (1 + RANK_DECAY * block.passage)
     # "E21 是什么意思": the code table's row says, a sentence that mentions the code in passing does not
     for block in blocks:
         if kind != "how" and block.kind == "table" and any(codes & u.terms for u in block.units):

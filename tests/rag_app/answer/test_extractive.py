@@ -251,3 +251,16 @@ def test_asked_how_often_steps_stating_no_quantity_are_quoted_from_the_first_one
     assert lines[0] == "- 建议每 2 周清洁一次，家中有宠物时每周清洁一次。[1]"
     assert lines[1:] in ([], ["- 1. 关机并拔下电源插头。[1]", "- 2. 取下后盖板，取出复合滤网。[1]",
                               "- 3. 用吸尘器的软毛刷头吸除初效滤网表面的灰尘。[1]", "- 4. 将滤网装回，装好后盖板。[1]"]), lines
+
+
+def test_a_section_titled_with_what_is_asked_is_quoted_before_one_sharing_more_common_words() -> None:
+    emoji = doc("Turn yourself into an emoji that you can add to text messages. From Camera, swipe to More. Tap AR Emoji.",
+                "Galaxy S10 > AR Emoji")
+    face = doc("Your device could be unlocked by someone or something that looks like your image. Make sure you look "
+               "at the camera when registering your face.", "Galaxy S10 > Face recognition")
+    weights = {"make": 1.0, "cartoon": 6.0, "emoji": 4.0, "look": 1.5, "like": 1.0}
+
+    lines = quoted("how do i make a cartoon emoji that looks like me", emoji, face, weights=weights)
+
+    assert lines == ["- Turn yourself into an emoji that you can add to text messages. [1]",
+                     "- From Camera, swipe to More. [1]", "- Tap AR Emoji. [1]"]
