@@ -414,8 +414,7 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
         # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end
         start = next((i for i, u in enumerate(block.units) if u in _named(block.units, last=True)),
                      block.units.index(said))
-        body = _prefix(block.units[start:], budget) or [
-            _Unit(_cut(block.units[start].text, budget), block.units[start].terms)]
+        body = _prefix(block.units[start:], budget) or [_fitted(block.units[start], budget)]
         return body + [u for u in block.warnings if u in answering]
     warned = all(u in block.leading or u in block.warnings for u in answering)
     stated = not counted or any(NUMBER in u.terms for u in answering)
@@ -427,7 +426,7 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
         best = max(block.units, key=lambda u: u.score)
         first, rest = block.units[0], block.units[1:]
         if first not in body:  # the lead-in and the first step are over the budget: the first step, cut if need be
-            body = [first] if _size([first]) <= budget else [_Unit(_cut(first.text, budget), first.terms)]
+            body = [_fitted(first, budget)]
         elif best.score > 0 and best not in body:  # too long to reach the step asked about: the first step
             # (often "switch off") and the steps around it
             body = [first] + _window(rest, budget - _size([first]), rest.index(best))
@@ -439,8 +438,7 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
     else:
         body = _window(block.units, budget)
     if not body:  # one unit longer than the whole budget
-        first = (block.intro + block.units)[0]
-        body = [_Unit(_cut(first.text, budget), first.terms)]
+        body = [_fitted((block.intro + block.units)[0], budget)]
     return block.leading + body + block.warnings
 
 
@@ -501,7 +499,9 @@ def _size(units: Sequence[_Unit]) -> float:
     return sum(text_size(u.text) for u in units)
 
 
-def _cut(text: str, budget: float) -> str:
-    """The start of an over-long unit, cut at about `budget` words."""
-    chars = int(budget * (2 if HAN.search(text) else 6))
-    return text[:chars] + "…"
+def _fitted(unit: _Unit, budget: float) -> _Unit:
+    """The unit, or its start cut at about `budget` words where it is longer."""
+    if _size([unit]) <= budget:
+        return unit
+    chars = int(budget * (2 if HAN.search(unit.text) else 6))
+    return _Unit(unit.text[:chars] + "…", unit.terms)
