@@ -146,6 +146,18 @@ def question_kind(question: str) -> QuestionKind:
     return "other"
 
 
+_ASKS_YES_NO = re.compile(
+    r"(?i)(?:^|[,，.。;；?？!！]\s*)(?:can|could|may|should|shall|must|is|are|do|does|will|would)\s+"
+    r"(?:i|we|you|it|they|my|the|this|these|that|a|an)\b"
+    r"|吗(?=\s|[?？!！。，,；;]|$)|能不能|可不可以|要不要|是不是|是否|行不行|可否"
+)
+
+
+def asks_yes_no(question: str) -> bool:
+    """"能使劲拧干吗", "Can I rinse the filter?": the asker wants to know whether, not how or how much."""
+    return bool(_ASKS_YES_NO.search(question.strip()))
+
+
 def text_size(text: str) -> float:
     """Length in words, a Han character counting half: how long a question "feels" in either script."""
     return len(HAN.findall(text)) / 2 + len(LATIN_WORD.findall(text))

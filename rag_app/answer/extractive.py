@@ -8,10 +8,13 @@ best block is then quoted as the question asks (`question_kind`):
 - asked how: a procedure whole from its first step with its warnings (and the paragraph leading into
   it where both fit), a paragraph whole;
 - asked for a value ("how long", "多少"): the steps or sentences holding it, the one stating a
-  quantity first; a list or table: the rows named by each thing asked, under their header (asked in the
-  other language, where no row shares a word, the rows stating the kind of quantity asked: kg for "weigh");
+  quantity (of the kind asked, where the question says: a frequency for "how often") first; a list or
+  table: the rows named by each thing asked, under their header (a row means what its column headers
+  say: "Every 3 to 6 months" under "Replace", and its first cell names it: "Run time" for "how long does it
+  run"; asked in the other language, where no row shares a word, the rows stating the kind of quantity
+  asked: kg for "weigh");
 - asked yes or no: a paragraph from the sentence that answers its last clause to the paragraph's end,
-  or the warning alone where a warning says it.
+  the warning alone where a warning says it, or the step that says it with its procedure's warnings.
 A second block joins only when it matches almost as well and fits. Every quoted line carries the [n]
 of its passage.
 """
@@ -36,6 +39,7 @@ from ingest.text import (
     Language,
     QuestionKind,
     Tokenizer,
+    asks_yes_no,
     drop_page_numbers,
     is_bullet_line,
     is_identifier,
@@ -57,6 +61,7 @@ RANK_DECAY = 0.5  # a block of the n-th passage counts 1 / (1 + RANK_DECAY * n):
 SECOND_BLOCK_SHARE = 0.8  # a second block must score this share of the best one
 IDENTIFIER_WEIGHT = 3.0  # an error code or model number asked about outweighs the words around it
 CODE_ROW_WEIGHT = 2.0  # a table row holding the code asked about outweighs prose that mentions it
+UNSTATED_SHARE = 0.5  # asked for a kind of quantity, a block stating none of it where it matches counts this share
 ROW_SHARE = 0.5  # rows of a list or table scoring this share of the best row are quoted with it
 CHARACTER_WEIGHT = 0.5  # a Chinese word matched only by a character of it ("血迹" in "血渍"): half its weight
 _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, not a wrapped sentence
@@ -73,8 +78,11 @@ _QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in
     (r"(?i)\bhow\s+heavy\b|\bweigh|多重|重量|几斤", r"(?i)\d\s*(?:kg|g|lbs?|oz|克|千克|公斤|斤)(?![a-z])"),
     (r"(?i)\bcapacity\b|\bvolume\b|容量|容积", r"(?i)\d\s*(?:ml|l|litres?|liters?|毫升|升)(?![a-z])"),
     (r"(?i)\btemperature\b|\bhow\s+(?:hot|cold|warm)\b|温度|多少度", r"°|℃|℉"),
-    (r"(?i)\bhow\s+long\b.*\b(?:run|last|take|charge)|多久|多长时间",
-     r"(?i)\d\s*(?:seconds?|minutes?|min|hours?|h|days?|weeks?|months?|years?|秒|分钟|小时|天|周|个月|年)(?![a-z])"),
+    # "how often" is answered by "every 2 weeks", not "for 24 hours"; "多久换一次" by "12 个月" as well as "每 2 周"
+    (r"(?i)\bhow\s+often\b",
+     r"(?i)\b(?:every|once|twice|daily|weekly|monthly|yearly|annually)\b|\b(?:per|a)\s+(?:day|week|month|year)\b"),
+    (r"(?i)\bhow\s+long\b.*\b(?:run|last|take|charge)|多久|多长时间|频率",
+     r"(?i)\d\s*(?:seconds?|minutes?|min|hours?|h|days?|weeks?|months?|years?|秒|分钟|小时|天|周|个月|年)(?![a-z])|每"),
     (r"(?i)\bhow\s+(?:big|large|tall|wide)\b|\bsize\b|\bdimensions?\b|尺寸|多大|多高|多宽",
      r"(?i)\d\s*[×x*]\s*\d|\d\s*(?:cm|m|inch(?:es)?|in|厘米|米)(?![a-z0-9])"),
 ))
@@ -83,14 +91,18 @@ TermWeights = Callable[[str], Mapping[str, float]]  # a question -> the IDF of i
 Kind = Literal["steps", "list", "table", "paragraph"]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Unit:
-    """A quotable piece: a sentence, a numbered step, a list item or a table row."""
+    """A quotable piece: a sentence, a numbered step, a list item or a table row (the same text in two
+    places is two units)."""
 
     text: str
     terms: frozenset[str]
+    header: frozenset[str] = frozenset()  # a table row's column headers
+    name: frozenset[str] = frozenset()  # a table row's first cell, which names what the row states
     score: float = 0.0
     asked: list[float] = field(default_factory=list)  # the score for each thing the question asks
+    words: list[frozenset[str]] = field(default_factory=list)  # the words it holds of each thing asked
 
 
 @dataclass
@@ -144,9 +156,10 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
                       and any(lists_code(doc.page_content, t) for doc in passages[:EXTRACTIVE_PASSAGES]))
     quantity = _stated(question)
     counted = bool(ASKED_QUANTITY.search(question))
+    yes_no = kind == "other" and asks_yes_no(question)
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
                          corpus_weights or {}, codes, quantity):
-        lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity, counted)]
+        lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity, counted, yes_no)]
     return "\n".join(lines)
 
 
@@ -186,6 +199,9 @@ def _passage_blocks(rank: int, doc: Document, tokenize: Tokenizer) -> list[_Bloc
     def add(kind: Kind, item: _Unit) -> None:
         last = blocks[-1] if blocks else None
         if last is not None and last.kind == kind and kind != "paragraph" and not last.warnings and not pending:
+            if kind == "table":  # a row means what its column headers say: "Every 3 to 6 months" is when to "Replace"
+                item.header = last.units[0].terms
+                item.name = tokenize.terms(item.text.strip("| ").split("|")[0])
             last.units.append(item)
             return
         intro: list[_Unit] = []
@@ -316,8 +332,15 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
     # a section's title counts as one of its lines: "机门打不开" is matched as the word its title holds
     titles = [_Unit("", b.title) for b in blocks if b.title]
     weights = _weights(_words(wanted), units + titles, corpus_weights, codes)
+    # the lines stating a quantity answer "how long", "多少": those of the kind asked where it is known
+    # ("Every 3 to 6 months" answers how often, "shorter than 3 cm" does not)
+    bonus = sum(max(w.values(), default=0.0) for w in weights.values()) / len(weights) \
+        if kind == "value" and weights else 0.0
+    stating = {u for u in units if _match(u.terms, weights.values()) > 0
+               and (quantity.search(u.text) if quantity else NUMBER in u.terms)}
     for unit in units:
-        unit.score = _match(unit.terms, weights.values())
+        unit.score = _match(unit.terms | unit.header, weights.values()) + _match(unit.name, weights.values())
+        unit.score += bonus if unit in stating else 0.0
     for block in blocks:
         covered = _match(block.terms(), weights.values())
         # a section's title says what it answers: "Take a screenshot" matches as well as its best line, and the
@@ -326,17 +349,22 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         titled = _match(frozenset(t for t in block.title if not t.startswith(_CHARACTER)), weights.values())
         best = max([_match(block.title, weights.values())] + [u.score for u in block.all_units()])
         block.score = (covered + best + titled) / (1 + RANK_DECAY * block.passage)
+    # asked for a kind of quantity, a block that states none of it where it matches does not answer: "how
+    # often to replace the side brush" is the schedule's "Every 3 to 6 months", not "shorter than 3 cm"
+    if quantity and kind == "value":
+        answering = [any(u in stating for u in b.all_units()) for b in blocks]
+        if any(answering):
+            for block, answers in zip(blocks, answering):
+                block.score *= 1.0 if answers else UNSTATED_SHARE
     # "E21 是什么意思": the code table's row says, a sentence that mentions the code in passing does not
     for block in blocks:
         if kind != "how" and block.kind == "table" and any(codes & u.terms for u in block.units):
             block.score *= CODE_ROW_WEIGHT
-    # within a block, the lines stating a quantity answer "how long", "多少"
-    bonus = sum(max(w.values(), default=0.0) for w in weights.values()) / len(weights) \
-        if kind == "value" and weights else 0.0
     for unit in units:
+        unit.words = [frozenset(word for word, w in weights.items() if word in ask and any(part in unit.terms for part in w))
+                      for ask in asks]
         unit.asked = [_match(unit.terms, [w for word, w in weights.items() if word in ask]) for ask in asks]
-        unit.asked = [score + bonus if score > 0 and NUMBER in unit.terms else score for score in unit.asked]
-        unit.score += bonus if unit.score > 0 and NUMBER in unit.terms else 0.0
+        unit.asked = [score + bonus if score > 0 and unit in stating else score for score in unit.asked]
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
     if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant,
         # unless only another block states the kind of quantity asked for ("what size ... packed", "收纳尺寸")
@@ -399,13 +427,15 @@ def _stated(question: str) -> re.Pattern[str] | None:
     return next((stated for asked, stated in _QUANTITIES if asked.search(question)), None)
 
 
-def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None, counted: bool) -> list[_Unit]:
+def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None, counted: bool,
+            yes_no: bool) -> list[_Unit]:
     """What of the block is quoted, within the budget, in reading order, with its warnings.
 
     Asked how, a procedure is quoted whole from its first step and a paragraph whole; asked for a value,
-    a yes or a no, the steps, sentences or warnings that hold it. Asked how long, how often or how many
-    (`counted`), steps that state no quantity hold no answer: the procedure is quoted whole instead of
-    from its middle, where its first step ("关机并拔下电源插头") would be lost.
+    a yes or a no, the steps, sentences or warnings that hold it (asked whether, a procedure is quoted
+    whole where a warning says more than any step: it then says what to do instead). Asked how long, how
+    often or how many (`counted`), steps that state no quantity hold no answer: the procedure is quoted
+    whole instead of from its middle, where its first step ("关机并拔下电源插头") would be lost.
     """
     budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
     answering = _answering(block)
@@ -421,6 +451,13 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
     if answering and (kind != "how" and block.kind == "paragraph"
                       or kind == "value" and block.kind == "steps" and stated or kind == "other" and warned):
         return answering
+    if yes_no and block.kind == "steps":
+        # "能使劲拧干吗" is answered by the step that says so ("6. ...切勿用力拧干"), with the warnings;
+        # where no step says what it asks ("能扔进洗衣机洗吗": a warning does), the procedure answers
+        said_steps = [u for u in _named(block.all_units(), last=True) if u in block.units]
+        warning = max((u.asked[-1] for u in block.leading + block.warnings), default=0.0)
+        if said_steps and max(u.asked[-1] for u in said_steps) > warning:
+            return block.leading + _prefix(said_steps, budget) + block.warnings
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)
         best = max(block.units, key=lambda u: u.score)
@@ -433,7 +470,8 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
     elif block.kind in ("list", "table"):
         head = block.intro + (block.units[:1] if block.kind == "table" else [])
         rows = block.units[1:] if block.kind == "table" else block.units
-        named = _named(rows) or [r for r in rows if quantity and quantity.search(r.text)] or rows
+        named = _named(rows, narrow=block.kind == "table") \
+            or [r for r in rows if quantity and quantity.search(r.text)] or rows
         body = _prefix(head + named, budget)
     else:
         body = _window(block.units, budget)
@@ -451,16 +489,22 @@ def _answering(block: _Block) -> list[_Unit]:
     return [u for u in taken if u in warnings or u in kept]
 
 
-def _named(units: list[_Unit], last: bool = False) -> list[_Unit]:
+def _named(units: list[_Unit], last: bool = False, narrow: bool = False) -> list[_Unit]:
     """The units scoring near the best one for something the question asks (`last`: for the last thing
-    it asks of these units: "A feather pokes out. Can I pull it?" is answered where pulling is)."""
+    it asks of these units: "A feather pokes out. Can I pull it?" is answered where pulling is; `narrow`:
+    less those holding only some of the words another one holds of it: "dustbin capacity" names the row
+    "Dustbin capacity", not "Water tank capacity")."""
     if not units:
         return []
     bests = [max(u.asked[i] for u in units) for i in range(len(units[0].asked))]
     asks = [i for i, best in enumerate(bests[:-1]) if best > 0]
     if last:
         asks = [len(bests) - 1] if bests[-1] > 0 else asks[-1:]
-    return [u for u in units if any(u.asked[i] >= ROW_SHARE * bests[i] for i in asks)]
+    taken: set[_Unit] = set()
+    for i in asks:
+        near = [u for u in units if u.asked[i] >= ROW_SHARE * bests[i]]
+        taken.update(u for u in near if not (narrow and any(u.words[i] < other.words[i] for other in near)))
+    return [u for u in units if u in taken]
 
 
 def _prefix(units: list[_Unit], budget: float) -> list[_Unit]:

@@ -6,6 +6,7 @@ import pytest
 
 from ingest.text import (
     Tokenizer,
+    asks_yes_no,
     drop_page_numbers,
     is_bullet_line,
     is_option_item,
@@ -63,3 +64,13 @@ def test_nouns_are_the_chinese_nouns_in_order() -> None:
 ])
 def test_question_kind(question: str, kind: str) -> None:
     assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(("question", "yes_no"), [
+    ("羽绒服手洗完能使劲拧干吗", True), ("帐篷脏了能直接扔进洗衣机洗吗？", True), ("要不要拧干再晾", True),
+    ("Can I rinse the vacuum filter under the tap?", True), ("How do I clean it? Is it safe?", True),
+    ("新买的洗衣机一甩干就跳得厉害，是怎么回事？", False), ("What can I do about E21?", False),
+    ("The robot no longer finds its dock.", False), ("传感器积灰了 用啥擦", False),
+])
+def test_asks_yes_no(question: str, yes_no: bool) -> None:
+    assert asks_yes_no(question) == yes_no

@@ -264,3 +264,85 @@ def test_a_section_titled_with_what_is_asked_is_quoted_before_one_sharing_more_c
 
     assert lines == ["- Turn yourself into an emoji that you can add to text messages. [1]",
                      "- From Camera, swipe to More. [1]", "- Tap AR Emoji. [1]"]
+
+
+ROBOT_SIDE_BRUSH = doc("Unscrew the screw in the centre of the side brush and pull it off.\n"
+                       "Replace the side brush if the bristles are shorter than 3 cm or badly frayed.",
+                       "Tidyo R5 > Routine Maintenance > Cleaning the side brush", product="Tidyo R5", model="R5")
+ROBOT_SCHEDULE = doc("Part | Clean | Replace\nFilter | Tap clean every week | Every 2 to 4 months\n"
+                     "Main brush | Remove hair every week | Every 6 to 12 months\n"
+                     "Side brush | Clean every month | Every 3 to 6 months\nDustbin | Empty after every run | Not required",
+                     "Tidyo R5 > Routine Maintenance > Maintenance schedule", product="Tidyo R5", model="R5")
+
+
+def test_asked_how_often_the_row_under_the_column_saying_so_is_quoted_not_a_sentence_with_another_quantity() -> None:
+    lines = quoted("How often do I need to replace the side brush?", ROBOT_SIDE_BRUSH, ROBOT_SCHEDULE)
+
+    # "Replace" heads the column of "Every 3 to 6 months"; "shorter than 3 cm" says nothing of how often
+    assert lines[0] == "- Part | Clean | Replace [2]"
+    assert "- Side brush | Clean every month | Every 3 to 6 months [2]" in lines
+    assert not any("Dustbin" in line or "Filter" in line or "3 cm" in line for line in lines), lines
+
+
+def test_asked_how_often_where_no_passage_states_a_frequency_the_best_sentence_is_still_quoted() -> None:
+    assert quoted("How often do I need to replace the side brush?", ROBOT_SIDE_BRUSH) == [
+        "- Replace the side brush if the bristles are shorter than 3 cm or badly frayed. [1]"]
+
+
+HAND_WASH = doc("1. 在盆中放入不超过 30°C 的温水，加入专用洗涤剂。\n2. 将衣服翻面后压入水中，浸泡 15~20 分钟。\n"
+                "3. 换清水漂洗 3 次以上。\n4. 用手轻压排出水分，或放入洗衣机单独脱水 1 分钟（低转速）。切勿用力拧干。\n"
+                "警告： 切勿将羽绒服放入烘干机高温烘干。",
+                "羽绒服洗护指南 > 手洗", product="北极羽 极光 800", model="极光 800")
+
+
+def test_asked_whether_a_step_may_be_done_otherwise_the_step_saying_so_is_quoted_with_the_warning() -> None:
+    lines = quoted("羽绒服手洗完能使劲拧干吗", HAND_WASH)
+
+    assert lines == ["- 4. 用手轻压排出水分，或放入洗衣机单独脱水 1 分钟（低转速）。切勿用力拧干。[1]",
+                     "- 警告： 切勿将羽绒服放入烘干机高温烘干。[1]"]
+
+
+def test_asked_whether_where_a_warning_says_more_than_any_step_the_procedure_is_quoted_whole() -> None:
+    lines = quoted("洗完能放进洗衣机高温烘干吗？", HAND_WASH)
+
+    # step 4 mentions the washing machine, the warning says no to the hot dryer: what to do instead is the
+    # procedure, from its first step
+    assert [line[:4] for line in lines] == ["- 1.", "- 2.", "- 3.", "- 4.", "- 警告"], lines
+
+
+def test_asked_how_long_it_runs_the_row_named_run_time_is_quoted_not_a_sentence_on_charging() -> None:
+    battery = doc("If you will not use the robot for more than a month, charge it fully, switch it off by holding the "
+                  "Power button for 3 seconds, and store it in a cool, dry place. Recharge it at least every 3 months.\n"
+                  "If the run time becomes much shorter than usual after two to three years, the battery can be "
+                  "replaced by an authorised service centre.",
+                  "Tidyo R5 > Battery Care", product="Tidyo R5", model="R5")
+    specs = doc("Item | Value\nMaximum suction | 2,700 Pa\nRun time | Up to 120 minutes in Quiet mode\n"
+                "Charging time | About 5 hours from empty\nDustbin capacity | 300 ml",
+                "Tidyo R5 > Specifications", product="Tidyo R5", model="R5")
+
+    lines = quoted("How long does the Tidyo R5 run on one charge?", battery, specs)
+
+    # a row's first cell names what it states: "Run time" says what "how long does it run" asks
+    assert lines[:2] == ["- Item | Value [2]", "- Run time | Up to 120 minutes in Quiet mode [2]"], lines
+
+
+def test_asked_for_one_spec_the_row_naming_it_is_quoted_not_rows_sharing_one_of_its_words() -> None:
+    specs = doc("Item | Value\nDustbin capacity | 400 ml\nWater tank capacity | 250 ml\n"
+                "Dock dust bag capacity | 3 L, about 60 days of use\nHeight | 9.7 cm",
+                "Tidyo R7 Max > Specifications", product="Tidyo R7 Max", model="R7 Max")
+
+    assert quoted("What is the dustbin capacity?", specs) == ["- Item | Value [1]", "- Dustbin capacity | 400 ml [1]"]
+    # each thing asked names its own rows
+    assert quoted("What is the dustbin capacity? And the water tank capacity?", specs) == [
+        "- Item | Value [1]", "- Dustbin capacity | 400 ml [1]", "- Water tank capacity | 250 ml [1]"]
+
+
+def test_asked_how_often_a_step_saying_how_long_to_wait_is_no_answer() -> None:
+    dustbin = doc("1. Remove the filter by lifting its tab.\n2. Tap the filter gently against the side of the bin.\n"
+                  "3. Rinse the dustbin, but not the filter, with water. Let the dustbin dry for 24 hours.\n"
+                  "CAUTION: The filter is not washable. If the filter gets wet, replace it.",
+                  "Tidyo R5 > Routine Maintenance > Emptying the dustbin and cleaning the filter", product="Tidyo R5")
+
+    lines = quoted("How often should I replace the filter?", dustbin, ROBOT_SCHEDULE)
+
+    assert lines == ["- Part | Clean | Replace [2]", "- Filter | Tap clean every week | Every 2 to 4 months [2]"]
