@@ -13,8 +13,9 @@ best block is then quoted as the question asks (`question_kind`):
   say: "Every 3 to 6 months" under "Replace", and its first cell names it: "Run time" for "how long does it
   run"; asked in the other language, where no row shares a word, the rows stating the kind of quantity
   asked: kg for "weigh");
-- asked yes or no: a paragraph from the sentence that answers its last clause to the paragraph's end,
-  the warning alone where a warning says it, or the step that says it with its procedure's warnings.
+- asked yes or no, what or why: a paragraph from the sentence that answers its last clause to the
+  paragraph's end (from its start where its section's title names what is asked: "what are Bixby Routines
+  for"), the warning alone where a warning says it, or the step that says it with its procedure's warnings.
 A second block joins only when it matches almost as well and fits. Every quoted line carries the [n]
 of its passage.
 """
@@ -116,6 +117,7 @@ class _Block:
     warnings: list[_Unit] = field(default_factory=list)  # after it, or (`leading`) before it
     leading: list[_Unit] = field(default_factory=list)
     title: frozenset[str] = frozenset()
+    titled: frozenset[str] = frozenset()  # the question's words its title holds
     score: float = 0.0
 
     def terms(self) -> frozenset[str]:
@@ -347,6 +349,8 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         # words it shares with the question count once more ("AR Emoji" answers "make a cartoon emoji" before
         # "Face recognition" with its "looks like"); a title's lone Chinese characters say too little for that
         titled = _match(frozenset(t for t in block.title if not t.startswith(_CHARACTER)), weights.values())
+        block.titled = frozenset(word for word, w in weights.items()
+                                 if any(part in block.title for part in w if not part.startswith(_CHARACTER)))
         best = max([_match(block.title, weights.values())] + [u.score for u in block.all_units()])
         block.score = (covered + best + titled) / (1 + RANK_DECAY * block.passage)
     # asked for a kind of quantity, a block that states none of it where it matches does not answer: "how
@@ -444,6 +448,8 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
         # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end
         start = next((i for i, u in enumerate(block.units) if u in _named(block.units, last=True)),
                      block.units.index(said))
+        if block.titled and frozenset().union(*said.words) <= block.titled:
+            start = 0  # its title names what is asked ("what are Bixby Routines for"): all of it answers
         body = _prefix(block.units[start:], budget) or [_fitted(block.units[start], budget)]
         return body + [u for u in block.warnings if u in answering]
     warned = all(u in block.leading or u in block.warnings for u in answering)

@@ -346,3 +346,15 @@ def test_asked_how_often_a_step_saying_how_long_to_wait_is_no_answer() -> None:
     lines = quoted("How often should I replace the filter?", dustbin, ROBOT_SCHEDULE)
 
     assert lines == ["- Part | Clean | Replace [2]", "- Filter | Tap clean every week | Every 2 to 4 months [2]"]
+
+
+def test_asked_what_a_feature_is_for_its_sections_paragraph_is_quoted_from_the_start() -> None:
+    routines = doc("You can use Bixby to show you information or change device settings based on where you are and "
+                   "what you are doing. From Settings, tap Advanced features > Bixby Routines.",
+                   "Galaxy S10 > Bixby Routines")
+
+    # the title names what is asked: the sentence saying what it does comes first, not only the one naming it
+    lines = quoted("what are bixby routines for", routines, weights={"bixbi": 2.0, "routin": 6.0})
+
+    assert lines[0].startswith("- You can use Bixby to show you information or change device settings"), lines
+    assert lines[1:] == ["- From Settings, tap Advanced features > Bixby Routines. [1]"]
