@@ -12,7 +12,7 @@ best block is then quoted as the question asks (`question_kind`):
   table: the rows named by each thing asked, under their header (a row means what its column headers
   say: "Every 3 to 6 months" under "Replace", and its first cell names it: "Run time" for "how long does it
   run"; asked in the other language, where no row shares a word, the rows stating the kind of quantity
-  asked: kg for "weigh");
+  asked: kg for "weigh", Pa for "吸力", mAh for a battery's "容量");
 - asked yes or no, what or why: a paragraph from the sentence that answers its last clause to the
   paragraph's end (from its start where its section's title names what is asked: "what are Bixby Routines
   for"), the warning alone where a warning says it, or the step that says it with its procedure's warnings.
@@ -77,7 +77,7 @@ _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 # Chinese table, the rows in kg answer where no row shares a word with the question.
 _QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in (
     (r"(?i)\bhow\s+heavy\b|\bweigh|多重|重量|几斤", r"(?i)\d\s*(?:kg|g|lbs?|oz|克|千克|公斤|斤)(?![a-z])"),
-    (r"(?i)\bcapacity\b|\bvolume\b|容量|容积", r"(?i)\d\s*(?:ml|l|litres?|liters?|毫升|升)(?![a-z])"),
+    (r"(?i)\bcapacity\b|\bvolume\b|容量|容积", r"(?i)\d\s*(?:ml|l|litres?|liters?|毫升|升|mah|ah|k?wh)(?![a-z])"),
     (r"(?i)\btemperature\b|\bhow\s+(?:hot|cold|warm)\b|温度|多少度", r"°|℃|℉"),
     # "how often" is answered by "every 2 weeks", not "for 24 hours"; "多久换一次" by "12 个月" as well as "每 2 周"
     (r"(?i)\bhow\s+often\b",
@@ -86,6 +86,10 @@ _QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in
      r"(?i)\d\s*(?:seconds?|minutes?|min|hours?|h|days?|weeks?|months?|years?|秒|分钟|小时|天|周|个月|年)(?![a-z])|每"),
     (r"(?i)\bhow\s+(?:big|large|tall|wide)\b|\bsize\b|\bdimensions?\b|尺寸|多大|多高|多宽",
      r"(?i)\d\s*[×x*]\s*\d|\d\s*(?:cm|m|inch(?:es)?|in|厘米|米)(?![a-z0-9])"),
+    (r"(?i)\bsuction\b|\bpressure\b|吸力|压力|气压|胎压", r"(?i)\d\s*(?:k?pa|mpa|bar|psi)(?![a-z])"),
+    (r"(?i)\bwatts?\b|\bwattage\b|\bpower\s+(?:rating|consumption|output)\b|功率", r"(?i)\d\s*k?w(?![a-z])"),
+    (r"(?i)\bvoltage\b|\bvolts?\b|电压", r"(?i)\d\s*v(?![a-z])"),
+    (r"(?i)\bnoise\b|\bhow\s+(?:loud|quiet|noisy)\b|噪音|噪声|分贝", r"(?i)\d\s*db(?![a-z])"),
 ))
 
 TermWeights = Callable[[str], Mapping[str, float]]  # a question -> the IDF of its terms in the knowledge base

@@ -358,3 +358,14 @@ def test_asked_what_a_feature_is_for_its_sections_paragraph_is_quoted_from_the_s
 
     assert lines[0].startswith("- You can use Bixby to show you information or change device settings"), lines
     assert lines[1:] == ["- From Settings, tap Advanced features > Bixby Routines. [1]"]
+
+
+def test_asked_in_another_language_for_a_suction_or_a_battery_capacity_the_row_in_its_unit_is_quoted() -> None:
+    specs = doc("Item | Value\nModel | Tidyo R7 Max (TR7M)\nMaximum suction | 5,000 Pa\n"
+                "Battery | 14.4 V, 5,200 mAh lithium-ion\nHeight | 9.7 cm including the LiDAR turret",
+                "Tidyo R7 Max > Specifications", product="Tidyo R7 Max", model="TR7M")
+
+    # no row shares a word with the question: the unit says which row states what is asked
+    assert quoted("TR7M 的最大吸力是多少？", specs) == ["- Item | Value [1]", "- Maximum suction | 5,000 Pa [1]"]
+    assert quoted("R7 Max 的电池容量是多少？", specs) == ["- Item | Value [1]",
+                                                  "- Battery | 14.4 V, 5,200 mAh lithium-ion [1]"]
