@@ -323,6 +323,11 @@ def _match(terms: frozenset[str], weights: Iterable[dict[str, float]]) -> float:
     return sum(max((w for t, w in parts.items() if t in terms), default=0.0) for parts in weights)
 
 
+def _held(terms: frozenset[str], weights: Mapping[str, dict[str, float]]) -> frozenset[str]:
+    """The question's words `terms` hold a part of."""
+    return frozenset(word for word, parts in weights.items() if any(part in terms for part in parts))
+
+
 def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Block], kind: QuestionKind,
             corpus_weights: Mapping[str, float], codes: frozenset[str],
             quantity: re.Pattern[str] | None) -> list[_Block]:
@@ -342,9 +347,12 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
     # ("Every 3 to 6 months" answers how often, "shorter than 3 cm" does not)
     bonus = sum(max(w.values(), default=0.0) for w in weights.values()) / len(weights) \
         if kind == "value" and weights else 0.0
-    stating = {u for u in units if _match(u.terms, weights.values()) > 0
-               and (quantity.search(u.text) if quantity else NUMBER in u.terms)}
+    stating: set[_Unit] = set()
     for unit in units:
+        held = _held(unit.terms, weights)
+        unit.words = [held & ask for ask in asks]
+        if held and (quantity.search(unit.text) if quantity else NUMBER in unit.terms):
+            stating.add(unit)
         unit.score = _match(unit.terms | unit.header, weights.values()) + _match(unit.name, weights.values())
         unit.score += bonus if unit in stating else 0.0
     for block in blocks:
@@ -352,9 +360,9 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         # a section's title says what it answers: "Take a screenshot" matches as well as its best line, and the
         # words it shares with the question count once more ("AR Emoji" answers "make a cartoon emoji" before
         # "Face recognition" with its "looks like"); a title's lone Chinese characters say too little for that
-        titled = _match(frozenset(t for t in block.title if not t.startswith(_CHARACTER)), weights.values())
-        block.titled = frozenset(word for word, w in weights.items()
-                                 if any(part in block.title for part in w if not part.startswith(_CHARACTER)))
+        whole = frozenset(t for t in block.title if not t.startswith(_CHARACTER))
+        titled = _match(whole, weights.values())
+        block.titled = _held(whole, weights)
         best = max([_match(block.title, weights.values())] + [u.score for u in block.all_units()])
         block.score = (covered + best + titled) / (1 + RANK_DECAY * block.passage)
     # asked for a kind of quantity, a block that states none of it where it matches does not answer: "how
@@ -369,8 +377,6 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         if kind != "how" and block.kind == "table" and any(codes & u.terms for u in block.units):
             block.score *= CODE_ROW_WEIGHT
     for unit in units:
-        unit.words = [frozenset(word for word, w in weights.items() if word in ask and any(part in unit.terms for part in w))
-                      for ask in asks]
         unit.asked = [_match(unit.terms, [w for word, w in weights.items() if word in ask]) for ask in asks]
         unit.asked = [score + bonus if score > 0 and unit in stating else score for score in unit.asked]
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
