@@ -8,7 +8,8 @@ best block is then quoted as the question asks (`question_kind`):
 - asked how: a procedure whole from its first step with its warnings (and the paragraph leading into
   it where both fit), a paragraph whole;
 - asked for a value ("how long", "多少"): the steps or sentences holding it, the one stating a
-  quantity (of the kind asked, where the question says: a frequency for "how often") first; a list or
+  quantity (of the kind asked, where the question says: a frequency for "how often") first, and asked
+  only that, only those stating it ("要烘多久": the step saying "2~3 小时", not the ones naming the dryer); a list or
   table: the rows named by each thing asked, under their header (a row means what its column headers
   say: "Every 3 to 6 months" under "Replace", and its first cell names it: "Run time" for "how long does it
   run"; asked in the other language, where no row shares a word, the rows stating the kind of quantity
@@ -72,6 +73,8 @@ _CHARACTER = "~"  # the mark of a character term
 _DIGIT = re.compile(r"\d")
 _ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a question asks ends
 _CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
+# the words asking something: "how long, and on what setting?" and "在哪？多久清理一次？" ask two things
+_ASKING = re.compile(r"(?i)\b(?:how|what|where|when|which|why)\b|什么|多少|哪|怎|几|多久|多长|多大|多高|多重")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 # The kind of quantity a question asks for, and how a row states one: asked "how heavy" in English of a
 # Chinese table, the rows in kg answer where no row shares a word with the question.
@@ -89,6 +92,7 @@ _QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in
     (r"(?i)\bsuction\b|\bpressure\b|吸力|压力|气压|胎压", r"(?i)\d\s*(?:k?pa|mpa|bar|psi)(?![a-z])"),
     (r"(?i)\bwatts?\b|\bwattage\b|\bpower\s+(?:rating|consumption|output)\b|功率", r"(?i)\d\s*k?w(?![a-z])"),
     (r"(?i)\bvoltage\b|\bvolts?\b|电压", r"(?i)\d\s*v(?![a-z])"),
+    (r"(?i)\bspin\s+speed\b|\brpm\b|转速", r"(?i)\d\s*(?:rpm|r/min|转/分|转每分)"),
     (r"(?i)\bnoise\b|\bhow\s+(?:loud|quiet|noisy)\b|噪音|噪声|分贝", r"(?i)\d\s*db(?![a-z])"),
 ))
 
@@ -163,9 +167,10 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     quantity = _stated(question)
     counted = bool(ASKED_QUANTITY.search(question))
     yes_no = kind == "other" and asks_yes_no(question)
+    asks_one = len(_ASKING.findall(question)) <= 1
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
                          corpus_weights or {}, codes, quantity):
-        lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity, counted, yes_no)]
+        lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity, counted, yes_no, asks_one)]
     return "\n".join(lines)
 
 
@@ -442,17 +447,23 @@ def _stated(question: str) -> re.Pattern[str] | None:
 
 
 def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None, counted: bool,
-            yes_no: bool) -> list[_Unit]:
+            yes_no: bool, asks_one: bool) -> list[_Unit]:
     """What of the block is quoted, within the budget, in reading order, with its warnings.
 
     Asked how, a procedure is quoted whole from its first step and a paragraph whole; asked for a value,
     a yes or a no, the steps, sentences or warnings that hold it (asked whether, a procedure is quoted
     whole where a warning says more than any step: it then says what to do instead). Asked how long, how
     often or how many (`counted`), steps that state no quantity hold no answer: the procedure is quoted
-    whole instead of from its middle, where its first step ("关机并拔下电源插头") would be lost.
+    whole instead of from its middle, where its first step ("关机并拔下电源插头") would be lost. Asked one
+    thing, of a kind of quantity the question names (`asks_one`, `quantity`), the lines stating it answer.
     """
     budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
     answering = _answering(block)
+    if kind == "value" and quantity and asks_one:
+        # "烘羽绒服一般要烘多久" is answered by the step stating a duration, not by every step naming the dryer
+        stating = [u for u in answering if u in block.units and quantity.search(u.text)]
+        if stating:
+            answering = [u for u in answering if u in stating or u not in block.units]
     said = max(block.all_units(), key=lambda u: u.score)
     if kind == "other" and block.kind == "paragraph" and said.score > 0 and said in block.units:
         # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end

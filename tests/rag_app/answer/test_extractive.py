@@ -369,3 +369,34 @@ def test_asked_in_another_language_for_a_suction_or_a_battery_capacity_the_row_i
     assert quoted("TR7M 的最大吸力是多少？", specs) == ["- Item | Value [1]", "- Maximum suction | 5,000 Pa [1]"]
     assert quoted("R7 Max 的电池容量是多少？", specs) == ["- Item | Value [1]",
                                                   "- Battery | 14.4 V, 5,200 mAh lithium-ion [1]"]
+
+
+def test_asked_for_a_spin_speed_the_step_in_revolutions_per_minute_is_quoted_not_one_spinning_for_a_minute() -> None:
+    hand_wash = doc("1. 在盆中放入不超过 30°C 的温水，加入羽绒专用洗涤剂。\n2. 用手掌轻轻按压揉洗。\n"
+                    "3. 用手轻压排出水分，或放入洗衣机单独脱水 1 分钟（低转速）。切勿用力拧干。",
+                    "羽绒服洗护指南 > 清洗方法 > 手洗步骤", product="北极羽 极光 800", model="极光 800")
+    machine_wash = doc("1. 拉上拉链，将衣服翻面，放入洗衣袋中。\n2. 洗衣机内只放一件羽绒服，不要与其他衣物混洗。\n"
+                       "3. 选择“羽绒服”程序，水温设定为 30°C。\n4. 脱水转速设定为 800 转/分以下。",
+                       "羽绒服洗护指南 > 清洗方法 > 机洗步骤", product="北极羽 极光 800", model="极光 800")
+
+    # weighed as in a knowledge base of washing guides, where 洗衣机 is a common word
+    weights = {"洗衣机": 1.0, "洗衣": 1.0, "洗": 0.5, "用": 0.2, "脱水": 2.0, "转速": 3.0, "滚筒": 2.5, "设": 1.5}
+    lines = quoted("用滚筒洗衣机洗极光 800，脱水转速设多少合适？", hand_wash, machine_wash, weights=weights)
+
+    assert lines == ["- 4. 脱水转速设定为 800 转/分以下。[2]"]
+
+
+DRYING = doc("1. 将洗好的羽绒服放入滚筒烘干机，选择低温档（不超过 40°C）。\n"
+             "2. 同时放入 2~3 个干净的网球或烘干球，打散羽绒团。\n"
+             "3. 一般需要 2~3 小时，直到羽绒服完全干燥、蓬松均匀。",
+             "羽绒服洗护指南 > 烘干与恢复蓬松 > 烘干机烘干")
+
+
+def test_asked_only_how_long_the_step_stating_a_duration_is_quoted_not_the_steps_naming_the_dryer() -> None:
+    assert quoted("用烘干机烘羽绒服一般要烘多久", DRYING) == ["- 3. 一般需要 2~3 小时，直到羽绒服完全干燥、蓬松均匀。[1]"]
+
+
+def test_asked_how_long_and_at_what_heat_the_steps_naming_the_dryer_are_quoted_too() -> None:
+    lines = quoted("用烘干机烘羽绒服要烘多久？开哪一档？", DRYING)
+
+    assert lines[0] == "- 1. 将洗好的羽绒服放入滚筒烘干机，选择低温档（不超过 40°C）。[1]"
