@@ -16,7 +16,8 @@ best block is then quoted as the question asks (`question_kind`):
   asked: kg for "weigh", Pa for "吸力", mAh for a battery's "容量");
 - asked yes or no, what or why: a paragraph from the sentence that answers its last clause to the
   paragraph's end (from its start where its section's title names what is asked: "what are Bixby Routines
-  for"), the warning alone where a warning says it, or the step that says it with its procedure's warnings.
+  for"), the warning alone where a warning says it, or the step that says it with its procedure's warnings
+  (where only a warning of a procedure says it, that warning first, then the procedure: what to do instead).
 A second block joins only when it matches almost as well and fits. Every quoted line carries the [n]
 of its passage.
 """
@@ -451,8 +452,8 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
     """What of the block is quoted, within the budget, in reading order, with its warnings.
 
     Asked how, a procedure is quoted whole from its first step and a paragraph whole; asked for a value,
-    a yes or a no, the steps, sentences or warnings that hold it (asked whether, a procedure is quoted
-    whole where a warning says more than any step: it then says what to do instead). Asked how long, how
+    a yes or a no, the steps, sentences or warnings that hold it (asked whether, where a warning says more
+    than any step, that warning first and then the procedure whole: it says what to do instead). Asked how long, how
     often or how many (`counted`), steps that state no quantity hold no answer: the procedure is quoted
     whole instead of from its middle, where its first step ("关机并拔下电源插头") would be lost. Asked one
     thing, of a kind of quantity the question names (`asks_one`, `quantity`), the lines stating it answer.
@@ -478,13 +479,16 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
     if answering and (kind != "how" and block.kind == "paragraph"
                       or kind == "value" and block.kind == "steps" and stated or kind == "other" and warned):
         return answering
+    first_warnings: list[_Unit] = []
     if yes_no and block.kind == "steps":
         # "能使劲拧干吗" is answered by the step that says so ("6. ...切勿用力拧干"), with the warnings;
-        # where no step says what it asks ("能扔进洗衣机洗吗": a warning does), the procedure answers
+        # where no step says what it asks ("能扔进洗衣机洗吗": a warning does), that warning comes first and
+        # the procedure, what to do instead, after it
         said_steps = [u for u in _named(block.all_units(), last=True) if u in block.units]
         warning = max((u.asked[-1] for u in block.leading + block.warnings), default=0.0)
         if said_steps and max(u.asked[-1] for u in said_steps) > warning:
             return block.leading + _prefix(said_steps, budget) + block.warnings
+        first_warnings = [u for u in block.warnings if warning > 0 and u.asked[-1] == warning]
     if block.kind == "steps":
         body = _prefix(block.intro + block.units, budget)
         best = max(block.units, key=lambda u: u.score)
@@ -504,7 +508,7 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
         body = _window(block.units, budget)
     if not body:  # one unit longer than the whole budget
         body = [_fitted((block.intro + block.units)[0], budget)]
-    return block.leading + body + block.warnings
+    return block.leading + first_warnings + body + [u for u in block.warnings if u not in first_warnings]
 
 
 def _answering(block: _Block) -> list[_Unit]:

@@ -302,12 +302,12 @@ def test_asked_whether_a_step_may_be_done_otherwise_the_step_saying_so_is_quoted
                      "- 警告： 切勿将羽绒服放入烘干机高温烘干。[1]"]
 
 
-def test_asked_whether_where_a_warning_says_more_than_any_step_the_procedure_is_quoted_whole() -> None:
+def test_asked_whether_where_a_warning_says_it_the_warning_comes_first_then_the_whole_procedure() -> None:
     lines = quoted("洗完能放进洗衣机高温烘干吗？", HAND_WASH)
 
-    # step 4 mentions the washing machine, the warning says no to the hot dryer: what to do instead is the
-    # procedure, from its first step
-    assert [line[:4] for line in lines] == ["- 1.", "- 2.", "- 3.", "- 4.", "- 警告"], lines
+    # step 4 mentions the washing machine, the warning says no to the hot dryer: that answer first, then what
+    # to do instead, the procedure from its first step
+    assert [line[:4] for line in lines] == ["- 警告", "- 1.", "- 2.", "- 3.", "- 4."], lines
 
 
 def test_asked_how_long_it_runs_the_row_named_run_time_is_quoted_not_a_sentence_on_charging() -> None:
