@@ -13,7 +13,7 @@ best block is then quoted as the question asks (`question_kind`):
   table: the rows named by each thing asked, under their header (a row means what its column headers
   say: "Every 3 to 6 months" under "Replace", and its first cell names it: "Run time" for "how long does it
   run"; asked in the other language, where no row shares a word, the rows stating the kind of quantity
-  asked: kg for "weigh", Pa for "吸力", mAh for a battery's "容量");
+  asked: kg for "weigh", Pa for "吸力", mAh for a battery's "容量", m² for a room's size);
 - asked yes or no, what or why: a paragraph from the sentence that answers its last clause to the
   paragraph's end (from its start where its section's title names what is asked: "what are Bixby Routines
   for"), the warning alone where a warning says it, or the step that says it with its procedure's warnings
@@ -74,8 +74,10 @@ _CHARACTER = "~"  # the mark of a character term
 _DIGIT = re.compile(r"\d")
 _ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a question asks ends
 _CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
-# the words asking something: "how long, and on what setting?" and "在哪？多久清理一次？" ask two things
-_ASKING = re.compile(r"(?i)\b(?:how|what|where|when|which|why)\b|什么|多少|哪|怎|几|多久|多长|多大|多高|多重")
+# the words asking something: "how long, and on what setting?", "在哪？多久清理一次？" and "保修几年 滤网保不保"
+# ask two things
+_ASKING = re.compile(r"(?i)\b(?:how|what|where|when|which|why)\b|什么|多少|哪|怎|几|多久|多长|多大|多高|多重|吗|"
+                     r"([\u4e00-\u9fff])不\1")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 # The kind of quantity a question asks for, and how a row states one: asked "how heavy" in English of a
 # Chinese table, the rows in kg answer where no row shares a word with the question.
@@ -86,8 +88,11 @@ _QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in
     # "how often" is answered by "every 2 weeks", not "for 24 hours"; "多久换一次" by "12 个月" as well as "每 2 周"
     (r"(?i)\bhow\s+often\b",
      r"(?i)\b(?:every|once|twice|daily|weekly|monthly|yearly|annually)\b|\b(?:per|a)\s+(?:day|week|month|year)\b"),
-    (r"(?i)\bhow\s+long\b.*\b(?:run|last|take|charge)|多久|多长时间|频率",
+    ((r"(?i)\bhow\s+long\b.*\b(?:run|last|take|charge)|\bhow\s+many\s+(?:years|months|weeks|days|hours|minutes)\b|"
+      r"多久|多长时间|频率|几(?:年|个月|周|天|小时|分钟)"),
      r"(?i)\d\s*(?:seconds?|minutes?|min|hours?|h|days?|weeks?|months?|years?|秒|分钟|小时|天|周|个月|年)(?![a-z])|每"),
+    (r"(?i)\b(?:floor|room|coverage)\s+(?:area|size)\b|\bsquare\s+(?:feet|foot|met(?:re|er)s?)\b|面积",
+     r"(?i)\d\s*(?:m²|m2|㎡|平方米|平米|sq\.?\s?ft|square\s+(?:feet|foot|met(?:re|er)s?))"),
     (r"(?i)\bhow\s+(?:big|large|tall|wide)\b|\bsize\b|\bdimensions?\b|尺寸|多大|多高|多宽",
      r"(?i)\d\s*[×x*]\s*\d|\d\s*(?:cm|m|inch(?:es)?|in|厘米|米)(?![a-z0-9])"),
     (r"(?i)\bsuction\b|\bpressure\b|吸力|压力|气压|胎压", r"(?i)\d\s*(?:k?pa|mpa|bar|psi)(?![a-z])"),
@@ -168,7 +173,7 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     quantity = _stated(question)
     counted = bool(ASKED_QUANTITY.search(question))
     yes_no = kind == "other" and asks_yes_no(question)
-    asks_one = len(_ASKING.findall(question)) <= 1
+    asks_one = sum(1 for _ in _ASKING.finditer(question)) <= 1
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
                          corpus_weights or {}, codes, quantity):
         lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity, counted, yes_no, asks_one)]

@@ -400,3 +400,32 @@ def test_asked_how_long_and_at_what_heat_the_steps_naming_the_dryer_are_quoted_t
     lines = quoted("用烘干机烘羽绒服要烘多久？开哪一档？", DRYING)
 
     assert lines[0] == "- 1. 将洗好的羽绒服放入滚筒烘干机，选择低温档（不超过 40°C）。[1]"
+
+
+def test_asked_how_many_years_in_another_language_the_sentences_stating_years_are_quoted_not_the_parts_table() -> None:
+    parts = doc("Part | Part number\nO-ring kit (3 O-rings and silicone grease) | CS-OR3\nPiezo igniter assembly | CS-PZ2\n"
+                "The Cirrus 2 is covered by a 3-year limited warranty from the date of purchase. Registering the stove "
+                "within 30 days of purchase extends the warranty to 5 years.",
+                "Emberline Cirrus 2 > Spare parts and warranty", product="Emberline Cirrus 2", model="Cirrus 2")
+
+    lines = quoted("Cirrus 2 炉头保修几年？", parts)
+
+    assert lines[0].startswith("- The Cirrus 2 is covered by a 3-year limited warranty"), lines
+    assert not any("CS-OR3" in line for line in lines), lines
+
+
+def test_asked_in_another_language_for_the_room_size_the_row_in_square_metres_is_quoted_not_the_size_row() -> None:
+    specs = doc("项目 | 参数\n外形尺寸 | 36 × 36 × 60 cm\n适用面积 | 42～72 m²\n滤网寿命 | 约 2000 小时",
+                "清屿 QY-600 > 产品规格", product="清屿 QY-600", model="QY-600")
+
+    # a room's size is an area: square metres, not the purifier's own size in cm
+    assert quoted("What room size is the QY-600 suited for?", specs) == ["- 项目 | 参数 [1]", "- 适用面积 | 42～72 m² [1]"]
+
+
+def test_asked_two_things_without_a_question_mark_both_answers_are_quoted() -> None:
+    warranty = doc("QY-600 整机保修 2 年，电机保修 5 年。滤网属于耗材，不在保修范围内。",
+                   "清屿 QY-600 > 保修说明", product="清屿 QY-600", model="QY-600")
+
+    # "滤网保不保" asks a second thing: the sentence stating no number of years answers it
+    assert quoted("净化器保修几年 滤网保不保", warranty) == ["- QY-600 整机保修 2 年，电机保修 5 年。[1]",
+                                                  "- 滤网属于耗材，不在保修范围内。[1]"]
