@@ -124,11 +124,12 @@ def detect_language(text: str) -> Language:
 
 QuestionKind = Literal["how", "value", "other"]
 
-# "How do I ...", "怎么清洗": the asker wants a procedure. "How long", "多少": one value or setting.
+# "How do I ...", "怎么清洗": the asker wants a procedure. "How long", "多少": one value or setting ("用了几个月"
+# says for a few months: no value asked).
 _ASKS_VALUE = re.compile(
     r"(?i)\bhow\s+(?:often|long|much|many|far|big|heavy|hot|cold|warm|old|soon)\b"
     r"|\bwhat\s+(?:size|temperature|length|weight|capacity|type|kind)\b|\bwhat(?:\s+is|\s+are|'s)\s+the\b|\bwhich\b"
-    r"|多少|多久|多长|多大|多重|多高|多远|几|哪|什么时候|什么意思|是什么"
+    r"|多少|多久|多长|多大|多重|多高|多远|(?<!了)几|哪|什么时候|什么意思|是什么"
 )
 _ASKS_HOW = re.compile(
     r"(?i)\bhow\s+(?:do|can|could|should|would|to|does|is|are)\b|\b(?:steps?|procedure|instructions?)\b"

@@ -76,7 +76,7 @@ _ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a q
 _CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
 # the words asking something: "how long, and on what setting?", "在哪？多久清理一次？" and "保修几年 滤网保不保"
 # ask two things
-_ASKING = re.compile(r"(?i)\b(?:how|what|where|when|which|why)\b|什么|多少|哪|怎|几|多久|多长|多大|多高|多重|吗|"
+_ASKING = re.compile(r"(?i)\b(?:how|what|where|when|which|why)\b|什么|多少|哪|怎|(?<!了)几|多久|多长|多大|多高|多重|吗|"
                      r"([\u4e00-\u9fff])不\1")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 # The kind of quantity a question asks for, and how a row states one: asked "how heavy" in English of a
@@ -89,7 +89,7 @@ _QUANTITIES = tuple((re.compile(asked), re.compile(stated)) for asked, stated in
     (r"(?i)\bhow\s+often\b",
      r"(?i)\b(?:every|once|twice|daily|weekly|monthly|yearly|annually)\b|\b(?:per|a)\s+(?:day|week|month|year)\b"),
     ((r"(?i)\bhow\s+long\b.*\b(?:run|last|take|charge)|\bhow\s+many\s+(?:years|months|weeks|days|hours|minutes)\b|"
-      r"多久|多长时间|频率|几(?:年|个月|周|天|小时|分钟)"),
+      r"多久|多长时间|频率|(?<!了)几(?:年|个月|周|天|小时|分钟)"),
      r"(?i)\d\s*(?:seconds?|minutes?|min|hours?|h|days?|weeks?|months?|years?|秒|分钟|小时|天|周|个月|年)(?![a-z])|每"),
     (r"(?i)\b(?:floor|room|coverage)\s+(?:area|size)\b|\bsquare\s+(?:feet|foot|met(?:re|er)s?)\b|面积",
      r"(?i)\d\s*(?:m²|m2|㎡|平方米|平米|sq\.?\s?ft|square\s+(?:feet|foot|met(?:re|er)s?))"),
