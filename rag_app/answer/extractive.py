@@ -118,6 +118,7 @@ class _Unit:
     score: float = 0.0
     asked: list[float] = field(default_factory=list)  # the score for each thing the question asks
     words: list[frozenset[str]] = field(default_factory=list)  # the words it holds of each thing asked
+    states: bool = False  # it holds question words and states a quantity (of the kind asked, where known)
 
 
 @dataclass
@@ -358,14 +359,12 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
     # ("Every 3 to 6 months" answers how often, "shorter than 3 cm" does not)
     bonus = sum(max(w.values(), default=0.0) for w in weights.values()) / len(weights) \
         if kind == "value" and weights else 0.0
-    stating: set[_Unit] = set()
     for unit in units:
         held = _held(unit.terms, weights)
         unit.words = [held & ask for ask in asks]
-        if held and (quantity.search(unit.text) if quantity else NUMBER in unit.terms):
-            stating.add(unit)
+        unit.states = bool(held) and bool(quantity.search(unit.text) if quantity else NUMBER in unit.terms)
         unit.score = _match(unit.terms | unit.header, weights.values()) + _match(unit.name, weights.values())
-        unit.score += bonus if unit in stating else 0.0
+        unit.score += bonus if unit.states else 0.0
     for block in blocks:
         covered = _match(block.terms(), weights.values())
         # a section's title says what it answers: "Take a screenshot" matches as well as its best line, and the
@@ -379,7 +378,7 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
     # asked for a kind of quantity, a block that states none of it where it matches does not answer: "how
     # often to replace the side brush" is the schedule's "Every 3 to 6 months", not "shorter than 3 cm"
     if quantity and kind == "value":
-        answering = [any(u in stating for u in b.all_units()) for b in blocks]
+        answering = [any(u.states for u in b.all_units()) for b in blocks]
         if any(answering):
             for block, answers in zip(blocks, answering):
                 block.score *= 1.0 if answers else UNSTATED_SHARE
@@ -389,7 +388,7 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
             block.score *= CODE_ROW_WEIGHT
     for unit in units:
         unit.asked = [_match(unit.terms, [w for word, w in weights.items() if word in ask]) for ask in asks]
-        unit.asked = [score + bonus if score > 0 and unit in stating else score for score in unit.asked]
+        unit.asked = [score + bonus if score > 0 and unit.states else score for score in unit.asked]
     ranked = sorted(blocks, key=lambda b: b.score, reverse=True)
     if ranked[0].score == 0:  # no shared term: the retriever still found the top passage relevant,
         # unless only another block states the kind of quantity asked for ("what size ... packed", "收纳尺寸")
@@ -465,11 +464,9 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
     """
     budget = MAX_QUOTE_SIZE - _size(block.leading + block.warnings)
     answering = _answering(block)
-    if kind == "value" and quantity and asks_one:
-        # "烘羽绒服一般要烘多久" is answered by the step stating a duration, not by every step naming the dryer
-        stating = [u for u in answering if u in block.units and quantity.search(u.text)]
-        if stating:
-            answering = [u for u in answering if u in stating or u not in block.units]
+    # "烘羽绒服一般要烘多久" is answered by the step stating a duration, not by every step naming the dryer
+    if kind == "value" and quantity and asks_one and any(u.states for u in answering if u in block.units):
+        answering = [u for u in answering if u.states or u not in block.units]
     said = max(block.all_units(), key=lambda u: u.score)
     if kind == "other" and block.kind == "paragraph" and said.score > 0 and said in block.units:
         # a yes or no, then what to do instead: from the sentence that answers to the paragraph's end
