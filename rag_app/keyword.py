@@ -28,6 +28,9 @@ GRAMMAR_WORDS = """s t d ll m re ve don didn doesn isn aren wasn weren won would
     needn myself yourself yourselves himself herself ourselves themselves"""
 
 
+_NO_TOKENS = np.empty(0, dtype=np.int32)
+
+
 class KeywordIndex:
     """BM25 over chunk ids, persisted under `directory`; reloads when another process re-indexed.
 
@@ -112,8 +115,18 @@ class KeywordIndex:
         weights = self.term_weights(query)
         if not weights:
             return 0.0
-        empty = np.empty(0, dtype=np.int32)
-        present = set(np.concatenate([self._docs.get(i, empty) for i in chunk_ids] or [empty]).tolist())
+        present = set(np.concatenate([self._docs.get(i, _NO_TOKENS) for i in chunk_ids] or [_NO_TOKENS]).tolist())
+        return self._share(weights, present)
+
+    def most_held(self, query: str, chunk_ids: Iterable[str]) -> float:
+        """The most of the question's terms (IDF-weighted, as `coverage`) that any one of the chunks holds:
+        how far the keyword side's hits can be trusted to be about the question, not about its commonest
+        words."""
+        weights = self.term_weights(query)
+        return max((self._share(weights, set(self._docs.get(i, _NO_TOKENS).tolist())) for i in chunk_ids),
+                   default=0.0)
+
+    def _share(self, weights: Mapping[str, float], present: set[int]) -> float:
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if self._vocab.get(t) in present) / total if total > 0 else 0.0
 

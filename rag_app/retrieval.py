@@ -33,6 +33,10 @@ _TITLE_WORD = re.compile(f"[a-z0-9][a-z0-9'-]*|{HAN.pattern}")
 # A passage whose character shingles are this much inside one already taken from its guide adds nothing:
 # manuals repeat paragraphs across sections, and the small chunks of one passage all hand on that passage.
 NEAR_DUPLICATE = 0.8
+# The keyword side counts by the most of the question one of its top k hits holds (IDF-weighted, to this
+# power): its scores are scaled to its best hit, which may hold only the question's commonest words ("放",
+# "起来" of "收起来放大半年 要怎么打理"), while the passage that answers shares none of them ("长期存放").
+KEYWORD_TRUST = 0.5
 
 
 class RerankerError(RuntimeError):
@@ -199,8 +203,9 @@ class HybridRetriever(BaseRetriever):
         `keyword_query`, `dense_query`: what each side searches for, where it is not the question (the
         question less the names of the products it is restricted to: within their guides a name tells no
         passage apart, and pulls the search to the passages that repeat it). The keyword side also leaves
-        out the words asking for a quantity ("滤网多久换一次" is not about a passage's "再操作一次"). The
-        scores stay similarities to the question, the scale the relevance gate is calibrated on.
+        out the words asking for a quantity ("滤网多久换一次" is not about a passage's "再操作一次"), and counts
+        as far as its hits hold the question (`KEYWORD_TRUST`). The scores stay similarities to the
+        question, the scale the relevance gate is calibrated on.
         """
         k = k or self.k
         where = chroma_where(filters or {})
@@ -209,9 +214,11 @@ class HybridRetriever(BaseRetriever):
                         else np.asarray(self.embeddings.embed_query(dense_query), dtype=np.float32))
         dense = self.store.search(dense_vector, self.candidates, where)
         allowed = set(self.store.ids_where(where)) if where else None
-        keyword = self.keyword.search(ASKED_QUANTITY.sub(" ", keyword_query or query), self.candidates, allowed)
+        searched = ASKED_QUANTITY.sub(" ", keyword_query or query)
+        keyword = self.keyword.search(searched, self.candidates, allowed)
+        trust = self.keyword.most_held(searched, [chunk_id for chunk_id, _ in keyword[:k]]) ** KEYWORD_TRUST
         fused = fuse([(c.id, score) for c, score in dense], keyword, titles_named(query, [c for c, _ in dense]),
-                     (self.dense_weight, self.keyword_weight, self.title_weight))
+                     (self.dense_weight, self.keyword_weight * trust, self.title_weight))
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         chunks = {c.id: (c, score) for c, score in dense}
         if codes:

@@ -67,6 +67,16 @@ def test_product_names_count_as_known_terms_and_frequencies_count_chunks(tmp_pat
     assert index.absent_share("扫地机器人的 dustbin", known=alias) == 0.0
 
 
+def test_most_held_is_what_one_chunk_holds_of_the_question_not_all_together(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.update({"a": "Empty the dustbin after every run.", "b": "Rinse the filter weekly.", "c": "Store it dry."})
+    question = "Can I rinse the dustbin?"
+    assert index.coverage(question, ["a", "b"]) == 1.0  # together the two hold every term
+    alone = [index.coverage(question, [chunk]) for chunk in ("a", "b")]
+    assert 0.0 < min(alone) and index.most_held(question, ["a", "b"]) == max(alone) < 1.0
+    assert index.most_held(question, ["c"]) == 0.0 and index.most_held(question, []) == 0.0
+
+
 def test_a_question_jieba_cuts_differently_from_the_guides_is_cut_as_the_guides_are(tmp_path: Path) -> None:
     index = KeywordIndex(tmp_path / "kw")
     index.update({"a": "地钉 | Y 型铝合金地钉 10 根，长 18 cm", "b": "拔地钉时顺着钉入方向往外拔。", "c": "帐篷晾干后收纳。"})

@@ -260,3 +260,17 @@ def test_the_titles_a_question_names_are_whole_words_of_two_or_more() -> None:
     # a title that is the product's name ("# Acme K1" over the introduction) names the product, not a section
     intro = StoredChunk("i", "text", {"section": "Acme K1", "product": "Acme K1", "model": "K1"})
     assert titles_named("How long does the Acme K1 take to boil?", [intro]) == []
+
+
+@pytest.mark.slow
+def test_a_keyword_hit_on_the_questions_commonest_words_does_not_outvote_the_meaning(tmp_path: Path) -> None:
+    """Of "洗完穿了几天 有股怪味儿 咋去掉" the guide holds the word 穿 alone, once: in the temperature table's
+    "加穿", which BM25 alone would put first. The FAQ that answers says 异味, not 怪味. The keyword side's hits
+    hold a tenth of the question, so they count for less than the dense side's, which finds the FAQ."""
+    guides = Path(__file__).resolve().parents[2] / "data" / "guides"
+    assistant = Assistant(Settings(_env_file=None, rag_data_dir=tmp_path / "data"))
+    assistant.ingest([guides / "down_jacket_care_zh.md"], progress=False)
+    for question, section in (("极光 800 洗完穿了几天 有股怪味儿 咋去掉", "衣服有异味"),
+                              ("极光 800 在柜子里放了一夏天 今年头一回拿出来穿 穿之前要怎么弄一下", "重新穿着前的准备")):
+        top = assistant.retrieve(question, 1)
+        assert [p.metadata["section"].split(" > ")[-1] for p in top] == [section], question
