@@ -44,11 +44,13 @@ from rag_app.products import (
     code_pattern,
     contenders,
     lists_code,
+    message_pattern,
     normalize_filters,
     product_note,
     product_of,
     products_in_history,
     products_to_ask,
+    quoted_messages,
 )
 from rag_app.questions import Outcome, QuestionGroup, QuestionGroups, QuestionLog
 from rag_app.retrieval import HybridRetriever, make_retriever
@@ -433,8 +435,14 @@ class Assistant:
                                catalog.masks(), codes)
 
     def _codes(self, question: str, catalog: Catalog) -> list[re.Pattern[str]]:
-        """The error codes a question asks about: "E21" by its form, "tCL" because a code table lists it."""
+        """The error codes a question asks about: "E21" by its form, "tCL" because a code table lists it,
+        and the messages it quotes ("keeps saying \"Main brush jammed\"") where a few passages hold them."""
         codes = catalog.codes_in(question)
+        for message in quoted_messages(question):
+            pattern = message_pattern(message)
+            found = [i for i, _ in self.keyword.search(message, CODE_CHUNKS)]
+            if 0 < sum(bool(pattern.search(text)) for text in self.store.texts(found)) < CODE_CHUNKS:
+                codes.append(pattern)
         for word in catalog.code_words(question):
             terms = self.keyword.tokenize.terms(word)
             if not terms or not all(0 < self.keyword.document_frequency(t) <= CODE_CHUNKS for t in terms):

@@ -42,6 +42,8 @@ _LETTER_CODE = re.compile(r"([a-z]{1,2})-?(\d{1,3})")  # "E21", "E-21": written 
 # whose first column is headed as codes ("故障代码", "Error code", "Display").
 _CODE_WORD = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z]{2,5}(?![A-Za-z0-9-])")
 CODE_CHUNKS = 20  # a word in more chunks than this is a word, not a code
+# What a customer quotes from a display, an app or a voice prompt: "Main brush jammed", “滤网需要更换”.
+_QUOTED = re.compile(r'["“「『]([^"“”「」『』\n]{2,80})["”」』]')
 _CODE_COLUMN = re.compile(r"(?i)\b(?:codes?|errors?|faults?|display|indicators?|alarms?)\b|代码|故障|错误|显示|报警")
 _PIECE = re.compile(r"[a-z0-9]+|[^\sa-z0-9\-_./+]+")
 _WORDISH = "a-z0-9+"
@@ -259,6 +261,19 @@ class Catalog:
     def masks(self) -> list[re.Pattern[str]]:
         """Patterns of every product name, model and alias: what differs between variants' shared text."""
         return [p for p, _, _, _ in self._patterns]
+
+
+def quoted_messages(question: str) -> list[str]:
+    """The messages a question quotes: the guide that lists a display's or a voice prompt's words says what
+    they mean, where a search for the words finds any passage using them."""
+    return [quoted.strip() for quoted in (m.group(1) for m in _QUOTED.finditer(question)) if quoted.strip()]
+
+
+def message_pattern(message: str) -> re.Pattern[str]:
+    """A quoted message as a guide may write it: in any case and spacing, not inside a longer word ("Auto" is
+    not "automatic")."""
+    words = r"\s*".join(map(re.escape, message.split()))
+    return re.compile(rf"(?<![a-z0-9]){words}(?![a-z0-9])", re.IGNORECASE)
 
 
 def lists_code(text: str, code: str | re.Pattern[str]) -> bool:

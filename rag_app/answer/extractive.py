@@ -56,7 +56,7 @@ from ingest.text import (
     text_size,
 )
 from rag_app.answer.prompts import QUOTE_LABEL
-from rag_app.products import ALIAS_SEPARATOR, PRODUCT_KEYS, lists_code
+from rag_app.products import ALIAS_SEPARATOR, PRODUCT_KEYS, lists_code, message_pattern, quoted_messages
 
 EXTRACTIVE_PASSAGES = 3
 MAX_QUOTE_SIZE = 110  # words (a Han character counts half): what one answer quotes at most
@@ -171,12 +171,13 @@ def quote(question: str, passages: Sequence[Document], language: Language, token
     # the codes asked about: "E21" by its form, "tCL" because a code table of the passages lists it
     codes = frozenset(t for t in wanted if is_identifier(t) or t.isascii() and t.isalpha()
                       and any(lists_code(doc.page_content, t) for doc in passages[:EXTRACTIVE_PASSAGES]))
+    messages = [message_pattern(message) for message in quoted_messages(question)]
     quantity = _stated(question)
     counted = bool(ASKED_QUANTITY.search(question))
     yes_no = kind == "other" and asks_yes_no(question)
     asks_one = sum(1 for _ in _ASKING.finditer(question)) <= 1
     for block in _choose(wanted, [*(asks or [wanted]), *(clauses[-1:] or [wanted])], blocks, kind,
-                         corpus_weights or {}, codes, quantity):
+                         corpus_weights or {}, codes, messages, quantity):
         lines += [_line(unit, block.passage) for unit in _quoted(block, kind, quantity, counted, yes_no, asks_one)]
     return "\n".join(lines)
 
@@ -341,7 +342,7 @@ def _held(terms: frozenset[str], weights: Mapping[str, dict[str, float]]) -> fro
 
 
 def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Block], kind: QuestionKind,
-            corpus_weights: Mapping[str, float], codes: frozenset[str],
+            corpus_weights: Mapping[str, float], codes: frozenset[str], messages: Sequence[re.Pattern[str]],
             quantity: re.Pattern[str] | None) -> list[_Block]:
     """The best block, and a second one when it scores nearly as well and the budget allows.
 
@@ -382,9 +383,11 @@ def _choose(wanted: frozenset[str], asks: list[frozenset[str]], blocks: list[_Bl
         if any(answering):
             for block, answers in zip(blocks, answering):
                 block.score *= 1.0 if answers else UNSTATED_SHARE
-    # "E21 是什么意思": the code table's row says, a sentence that mentions the code in passing does not
+    # "E21 是什么意思": the code table's row says, a sentence that mentions the code in passing does not; so
+    # does the row of a message the question quotes ("shows \"Base not connected\"")
     for block in blocks:
-        if kind != "how" and block.kind == "table" and any(codes & u.terms for u in block.units):
+        if kind != "how" and block.kind == "table" and any(
+                codes & u.terms or any(m.search(u.text) for m in messages) for u in block.units):
             block.score *= CODE_ROW_WEIGHT
     for unit in units:
         unit.asked = [_match(unit.terms, [w for word, w in weights.items() if word in ask]) for ask in asks]

@@ -125,6 +125,15 @@ def test_a_display_code_without_digits_finds_its_row(assistant: Assistant) -> No
     assert "dE | Descale reminder, not a fault" in answer and "Boiled dry" not in answer
 
 
+def test_a_message_the_question_quotes_finds_the_passage_that_lists_it(assistant: Assistant) -> None:
+    # the question's other words draw the section on wiping the base; the quoted display message is the code
+    # table's row
+    question = 'I wiped the K2 base with a damp cloth and now the kettle shows "base not connected". Why?'
+    passages = assistant.retrieve(question, 3)
+    assert "E4 | Base not connected |" in passages[0].page_content
+    assert "Seat the kettle firmly on its base" in assistant.ask(question).text
+
+
 def test_changing_only_the_tags_retags_without_re_embedding(assistant: Assistant, product_guides: Path) -> None:
     before = assistant.store.collection.get(where={"source": "kettle_k2.md"}, include=["embeddings"])
     (product_guides / "kettle_k2.meta.yaml").write_text("product: Acme K2 Plus\nmodel: K2+\n", encoding="utf-8")

@@ -15,8 +15,10 @@ from rag_app.products import (
     clarify_reply,
     contenders,
     lists_code,
+    message_pattern,
     normalize_filters,
     products_to_ask,
+    quoted_messages,
     same_answer,
 )
 
@@ -118,6 +120,16 @@ def test_error_codes_but_not_model_numbers() -> None:
     assert len(codes) == 1 and codes[0].search("| Error 12 | Dustbin full |")
     assert not codes[0].search("| Error 1 | Camera |") and not codes[0].search("Error 123")
     assert CATALOG.codes_in("reset my S10") == []
+
+
+def test_a_quoted_message_is_found_in_any_case_and_spacing_and_an_apostrophe_quotes_nothing() -> None:
+    assert quoted_messages('It keeps saying "Main brush jammed". What now?') == ["Main brush jammed"]
+    assert quoted_messages("面板显示“滤网需要更换”，还有「童锁」亮着") == ["滤网需要更换", "童锁"]
+    assert quoted_messages("it won't start, the 'power' light is off") == []
+    assert quoted_messages('say “ ” or "a"') == []
+    pattern = message_pattern("Main brush jammed")
+    assert pattern.search("Error 5 | main  brush JAMMED | Remove the brush") and not pattern.search("the main brush is jammed")
+    assert not message_pattern("Auto").search("Turns off automatically") and message_pattern("滤网").search("初效滤网")
 
 
 def test_a_display_code_without_digits_is_a_code_where_a_code_table_lists_it() -> None:
