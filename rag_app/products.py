@@ -42,9 +42,9 @@ _LETTER_CODE = re.compile(r"([a-z]{1,2})-?(\d{1,3})")  # "E21", "E-21": written 
 # whose first column is headed as codes ("故障代码", "Error code", "Display").
 _CODE_WORD = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z]{2,5}(?![A-Za-z0-9-])")
 CODE_CHUNKS = 20  # a word in more chunks than this is a word, not a code
+_CODE_COLUMN = re.compile(r"(?i)\b(?:codes?|errors?|faults?|display|indicators?|alarms?)\b|代码|故障|错误|显示|报警")
 # What a customer quotes from a display, an app or a voice prompt: "Main brush jammed", “滤网需要更换”.
 _QUOTED = re.compile(r'["“「『]([^"“”「」『』\n]{2,80})["”」』]')
-_CODE_COLUMN = re.compile(r"(?i)\b(?:codes?|errors?|faults?|display|indicators?|alarms?)\b|代码|故障|错误|显示|报警")
 _PIECE = re.compile(r"[a-z0-9]+|[^\sa-z0-9\-_./+]+")
 _WORDISH = "a-z0-9+"
 _SPACE = re.compile(r"\s+")
