@@ -72,6 +72,7 @@ _WRAP_MIN_CHARS = 30  # a shorter line without final punctuation is a heading, n
 NUMBER = "#"  # the term of a line stating a quantity (no tokenizer term contains "#")
 _CHARACTER = "~"  # the mark of a character term
 _DIGIT = re.compile(r"\d")
+_UNIT_IN_HEADER = re.compile(r"[(（\[［]")
 _ASKS = re.compile(r"[?？!！。;；]+|(?<=[a-z])\.\s+")  # where one thing a question asks ends
 _CLAUSE = re.compile(r"[?？!！。;；,，]+|(?<=[a-z])\.\s+")
 # the words asking something: "how long, and on what setting?", "在哪？多久清理一次？" and "保修几年 滤网保不保"
@@ -504,16 +505,24 @@ def _quoted(block: _Block, kind: QuestionKind, quantity: re.Pattern[str] | None,
             # (often "switch off") and the steps around it
             body = [first] + _window(rest, budget - _size([first]), rest.index(best))
     elif block.kind in ("list", "table"):
-        head = block.intro + (block.units[:1] if block.kind == "table" else [])
         rows = block.units[1:] if block.kind == "table" else block.units
         named = _named(rows, narrow=block.kind == "table") \
             or [r for r in rows if quantity and quantity.search(r.text)] or rows
-        body = _prefix(head + named, budget)
+        header = block.units[:1] if block.kind == "table" else []
+        if named != rows and header and not _header_says_more(header[0]):
+            header = []
+        body = _prefix(block.intro + header + named, budget)
     else:
         body = _window(block.units, budget)
     if not body:  # one unit longer than the whole budget
         body = [_fitted((block.intro + block.units)[0], budget)]
     return block.leading + first_warnings + body + [u for u in block.warnings if u not in first_warnings]
+
+
+def _header_says_more(header: _Unit) -> bool:
+    """A header that says what a row does not: the columns of three or more ("Part | Clean | Replace"),
+    or a unit ("Colour | PM2.5 (µg/m³)"); "Item | Value" over "Dustbin capacity | 400 ml" says nothing."""
+    return len(header.text.strip().strip("|").split("|")) > 2 or bool(_UNIT_IN_HEADER.search(header.text))
 
 
 def _answering(block: _Block) -> list[_Unit]:
