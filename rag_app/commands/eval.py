@@ -84,6 +84,11 @@ def trigrams(text: str) -> set[str]:
     return {text[i : i + 3] for i in range(len(text) - 2)}
 
 
+def answer_trigrams(text: str) -> set[str]:
+    """The character trigrams the answer metrics compare, after normalising as for hits."""
+    return trigrams(_normalise(text))
+
+
 def answer_coverage(answer: str, text: str) -> float:
     """Share of the answer's character trigrams found in the first 1,000 normalised chars of text."""
     wanted = trigrams(_normalise(answer))
@@ -95,8 +100,8 @@ def answer_coverage(answer: str, text: str) -> float:
 def answer_overlap(gold: str, produced: str) -> tuple[float, float]:
     """(coverage, precision): the share of the gold answer's trigrams found in the produced answer,
     and the share of the produced answer's trigrams found in the gold one (whole texts, normalised)."""
-    gold_grams = trigrams(_normalise(gold))
-    produced_grams = trigrams(_normalise(quoted_text(produced)))
+    gold_grams = answer_trigrams(gold)
+    produced_grams = answer_trigrams(quoted_text(produced))
     shared = len(gold_grams & produced_grams)
     return (shared / len(gold_grams) if gold_grams else 0.0,
             shared / len(produced_grams) if produced_grams else 0.0)
