@@ -10,10 +10,11 @@ best block is then quoted as the question asks (`question_kind`):
 - asked for a value ("how long", "多少"): the steps or sentences holding it, the one stating a
   quantity (of the kind asked, where the question says: a frequency for "how often") first, and asked
   only that, only those stating it ("要烘多久": the step saying "2~3 小时", not the ones naming the dryer); a list or
-  table: the rows named by each thing asked, under their header (a row means what its column headers
-  say: "Every 3 to 6 months" under "Replace", and its first cell names it: "Run time" for "how long does it
-  run"; asked in the other language, where no row shares a word, the rows stating the kind of quantity
-  asked: kg for "weigh", Pa for "吸力", mAh for a battery's "容量", m² for a room's size);
+  table: the rows named by each thing asked, under their header where it says more than the row ("Every
+  3 to 6 months" means what "Replace" says; "Item | Value" says nothing), and a row's first cell names
+  it: "Run time" for "how long does it run"; asked in the other language, where no row shares a word,
+  the rows stating the kind of quantity asked: kg for "weigh", Pa for "吸力", mAh for a battery's
+  "容量", m² for a room's size);
 - asked yes or no, what or why: a paragraph from the sentence that answers its last clause to the
   paragraph's end (from its start where its section's title names what is asked: "what are Bixby Routines
   for"), the warning alone where a warning says it, or the step that says it with its procedure's warnings
