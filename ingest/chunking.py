@@ -16,7 +16,7 @@ from ingest.document import Block, BlockKind, Chunk, ParsedDocument
 from ingest.text import CLAUSE_BOUNDARY, SENTENCE_BOUNDARY, WORD_BOUNDARY
 
 # Raise when a change makes the same file chunk differently: ingest then re-chunks unchanged files.
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5
 TINY_FRACTION = 5  # a trailing chunk under max_tokens / TINY_FRACTION joins the one before it
 
 _PROBE = "the"

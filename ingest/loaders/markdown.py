@@ -20,6 +20,11 @@ from ingest.loaders.lines import STEP_MARKER, line_blocks
 from ingest.text import ENDS_SENTENCE
 
 MAX_BOLD_HEADING_CHARS = 60  # a longer bold paragraph is emphasis, not a heading
+# markdown-it's CommonMark preset stops at 20 levels and silently drops the rest of the container: a
+# service manual's fault tree, nested nine lists deep, lost four fifths of the manual with it
+MAX_NESTING = 200
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+_NO_LANGUAGE = frozenset({"", "markdown", "md"})  # a fence naming a language ("```python") holds code
 MD_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 # YAML front matter: the guide's product tags (ingest.metadata reads them), not its text.
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -43,9 +48,10 @@ def load_markdown(path: Path) -> list[Block]:
 
 def markdown_blocks(text: str) -> list[Block]:
     """Walk markdown-it's token stream: headings (ATX and setext, and a paragraph that is one bold
-    phrase), list items as steps, block quotes as callouts, GFM tables, code as paragraphs, embedded
+    phrase), list items as steps, block quotes as callouts, GFM tables, code as paragraphs (unless, naming
+    no language, it holds headings, lists or tables: a converter's fence left open over pages), embedded
     HTML through the HTML loader."""
-    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
+    tokens = _parse(text)
     blocks: list[Block] = []
     quote: list[str] = []
     quote_depth = 0
@@ -116,12 +122,27 @@ def markdown_blocks(text: str) -> list[Block]:
             table = []
         elif kind in ("fence", "code_block"):
             flush_item()
-            emit(BlockKind.PARAGRAPH, token.content.rstrip("\n"))
+            inner = [] if token.info.strip().lower() not in _NO_LANGUAGE else markdown_blocks(token.content)
+            if any(block.kind is not BlockKind.PARAGRAPH for block in inner):
+                for block in inner:  # a converter's stray fence around pages of the manual: Markdown, not code
+                    emit(block.kind, block.text, block.level)
+            else:
+                emit(BlockKind.PARAGRAPH, token.content.rstrip("\n"))
         elif kind == "html_block":
             flush_item()
             for block in html_blocks(token.content):
                 emit(block.kind, block.text, block.level)
     return blocks
+
+
+def _parse(text: str) -> list[Token]:
+    """The token stream, all of it: nested past MAX_NESTING, the lines lose their indentation (the
+    lists their nesting), not their text."""
+    parser = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
+    tokens = parser.parse(text)
+    if any(token.level >= MAX_NESTING - 1 for token in tokens):
+        tokens = parser.parse(_INDENT.sub("", text))
+    return tokens
 
 
 _BR = re.compile(r"^<br\s*/?>$", re.IGNORECASE)

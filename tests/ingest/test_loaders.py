@@ -437,6 +437,43 @@ def test_steps_written_as_lines_of_a_markdown_paragraph_are_steps(tmp_path: Path
     ]
 
 
+def test_a_fault_tree_nested_deeper_than_commonmark_allows_keeps_the_rest_of_the_manual(tmp_path: Path) -> None:
+    tree = "\n".join("  " * depth + f"- {'Yes' if depth % 2 else 'No'}: check part {depth}" for depth in range(12))
+    path = tmp_path / "washer_service.md"
+    path.write_text(f"## E12\n\n{tree}\n\n## E21\n\nThe water level does not change within 6 minutes.\n",
+                    encoding="utf-8")
+
+    blocks = kinds_and_texts(path)
+
+    # markdown-it stops at 20 levels (six lists deep) and drops the rest of the container: here, the manual
+    assert blocks[-2:] == [("heading", "E21"), ("paragraph", "The water level does not change within 6 minutes.")]
+    assert ("step", "- No: check part 10") in blocks
+    # past any limit the lists lose their nesting, not their text
+    deeper = "\n".join("  " * depth + f"- level {depth}" for depth in range(150))
+    path.write_text(f"## E12\n\n{deeper}\n\n## E21\n\nDrain hose blocked.\n", encoding="utf-8")
+    assert kinds_and_texts(path)[-2:] == [("heading", "E21"), ("paragraph", "Drain hose blocked.")]
+    assert ("step", "- level 149") in kinds_and_texts(path)
+
+
+def test_a_code_fence_a_converter_left_open_over_pages_is_read_as_the_manual_it_holds(tmp_path: Path) -> None:
+    path = tmp_path / "washer_service.md"
+    path.write_text("## E64\n\nReplace the PCB.\n\n```\n# 6 TROUBLESHOOTING\n\n## Door not locked\n\n"
+                    "1. Check the door hook.\n2. Replace the door lock.\n\n| Part | Resistance |\n|---|---|\n"
+                    "| Heater | 20-35 Ω |\n```\n", encoding="utf-8")
+
+    assert kinds_and_texts(path) == [
+        ("heading", "E64"), ("paragraph", "Replace the PCB."),
+        ("heading", "6 TROUBLESHOOTING"), ("heading", "Door not locked"),
+        ("step", "1. Check the door hook."), ("step", "2. Replace the door lock."),
+        ("table", "Part | Resistance\nHeater | 20-35 Ω"),
+    ]
+    # a fence naming its language holds code, comments and all
+    path.write_text("## Camera\n\n```python\nimport cv2\n\n# open the camera\ncap = cv2.VideoCapture(0)\n```\n",
+                    encoding="utf-8")
+    assert kinds_and_texts(path) == [
+        ("heading", "Camera"), ("paragraph", "import cv2\n# open the camera\ncap = cv2.VideoCapture(0)")]
+
+
 def test_markdown_structure_and_inline_syntax(tmp_path: Path) -> None:
     path = tmp_path / "kettle.md"
     path.write_text(
