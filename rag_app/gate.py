@@ -57,6 +57,8 @@ QUESTION_WORDS = frozenset([
     "多少", "多久", "多长", "多大", "多重", "多高", "多远", "几", "几年", "几次",
     "哪个", "哪种", "哪里", "哪儿", "是否", "能否", "怎么办", "怎么回事", "什么样",
 ])
+# Nouns that stand for no thing in particular ("这东西", "调位置的时候"): never what a question is about.
+GENERIC_NOUNS = frozenset(["东西", "时候", "地方", "问题", "情况", "办法", "方法", "事情", "样子"])
 EXCLUDED = re.compile("(?:以外|之外)的?")  # "X 以外的 Y": Y other than X
 SELF_CHECK_QUESTIONS = 30  # questions generated from the collection's own headings, to report
 
@@ -158,9 +160,9 @@ def entities(question: str) -> list[str]:
 
 
 def subject_of(question: str, tokenize: Tokenizer) -> str:
-    """A Chinese question's subject: its first noun of two characters or more ("" for English), after
-    what it excludes ("扫地机器人以外的洗地机" is about the 洗地机), and not a place ("在帐篷里用炉子" is
-    about the 炉子)."""
+    """A Chinese question's subject: its first noun of two characters or more that names a thing ("" for
+    English), after what it excludes ("扫地机器人以外的洗地机" is about the 洗地机), and not a place
+    ("在帐篷里用炉子" is about the 炉子)."""
     if detect_language(question) != "zh":
         return ""
     about = EXCLUDED.split(question)[-1]
@@ -170,7 +172,7 @@ def subject_of(question: str, tokenize: Tokenizer) -> str:
         if start < 0:
             continue
         position = start + len(noun)
-        if len(noun) > 1 and noun not in QUESTION_WORDS and not is_place(about, start, position):
+        if len(noun) > 1 and noun not in QUESTION_WORDS | GENERIC_NOUNS and not is_place(about, start, position):
             return noun
     return ""
 

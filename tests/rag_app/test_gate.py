@@ -261,6 +261,8 @@ def test_a_chinese_questions_subject_is_what_it_asks_about_not_what_it_excludes(
     assert subject_of("扫地机器人以外的洗地机滚刷怎么清洗？", tokenize) == "洗地机"
     assert subject_of("How do I empty the dustbin?", tokenize) == ""
     assert subject_of("在帐篷里可以用气炉做饭吗？", tokenize) == "气炉"  # a place is not the subject
+    # "东西" (a thing) names none: what the question is about comes after it
+    assert subject_of("自适应夹爪天天夹东西，现在末端零位好像歪了", tokenize) == "零位"
     assert subject_of("睡袋里有异味怎么办？", tokenize) == "睡袋"  # what is in it is about it
     assert subject_of("外帐上粘了松树油怎么办？", tokenize) == "外帐"
 
