@@ -236,6 +236,14 @@ class Calibration:
         across = self.thresholds.get(f"{language}>{passage_language}") if passage_language != language else None
         return across or self.thresholds.get(language) or DEFAULT_CALIBRATION.thresholds["en"]
 
+    def beyond_bank(self, language: Language, passage_language: str, limits: Thresholds) -> float:
+        """The similarity from which a question whose terms the guides mostly never use is still answered:
+        above every calibration question of the bank, where the bank never reaches the confident level;
+        else the certain level."""
+        across = f"{language}>{passage_language}" if passage_language != language else ""
+        scores = self.bank_scores.get(across) or self.bank_scores.get(language) or {}
+        return min(limits.certain, max(limits.confident, scores.get("max", 1.0)))
+
     def summary(self) -> dict[str, Any]:
         """The plain-JSON view for `rag-ask --json`, the API and the staff page."""
         return asdict(self)
@@ -386,11 +394,12 @@ class Gate:
 
         A named model or code the guides never mention refuses outright (a sibling product), one the
         passages hold answers (evidence across languages, where similarity runs low); a question most
-        of whose terms the guides never use needs a certain match, or a confident one where it names
-        the product its passages are of, by name, model or kind ("极光800袖子被勾破一个小口子", "怕半路
-        背带断 出发前背包要检查哪": customers' words, not the guide's), and so does one whose subject (or a
-        capitalised name: "Galaxy Buds") they mention only in passing, under no heading (unless it names
-        one of their products); between the bank's median
+        of whose terms the guides never use needs a certain match (or, where the bank never reaches the
+        confident level, one beyond every bank question: a small manual lacks most everyday words), or a
+        confident one where it names the product its passages are of, by name, model or kind
+        ("极光800袖子被勾破一个小口子", "怕半路 背带断 出发前背包要检查哪": customers' words, not the
+        guide's), and so does one whose subject (or a capitalised name: "Galaxy Buds") they mention only in
+        passing, under no heading (unless it names one of their products); between the bank's median
         and its top, a question answers when it names things the guides mention or a product category
         or alias their tags hold, or when the passages, and one passage alone, hold enough of its
         distinctive terms.
@@ -421,7 +430,8 @@ class Gate:
         if evidence.language != evidence.passage_language and not evidence.product_named and not evidence.names:
             return Decision(False, "unnamed across languages", evidence)
         across = evidence.language != evidence.passage_language and evidence.product_named
-        if evidence.absent > calibration.max_absent and not across:
+        if evidence.absent > calibration.max_absent and not across and evidence.score < calibration.beyond_bank(
+                evidence.language, evidence.passage_language, limits):
             return Decision(False, "unknown terms", evidence)
         if evidence.score >= limits.confident:
             return Decision(True, "confident", evidence)

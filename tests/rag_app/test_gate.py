@@ -212,6 +212,30 @@ def test_the_passage_ranked_first_speaks_for_the_terms_when_the_most_similar_one
     assert assistant.gate_decision(question, [call, water]).reason == "terms not covered"
 
 
+@pytest.mark.slow
+def test_words_the_guides_never_use_need_a_match_beyond_every_bank_question(tmp_path: Path) -> None:
+    """A colloquial question uses words a small manual never does; a match above all the bank's questions
+    answers it where the bank never reaches the confident level, and only a certain one where it does."""
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    (guides / "phone_en.md").write_text(PHONE_CARE_GUIDE, encoding="utf-8")
+    assistant = ingested(tmp_path, guides)
+    question = "grandpa keeps squinting, how do i lighten the display up"
+    passages = [Document(p.page_content, id=p.id, metadata={**p.metadata, "score": 0.90})
+                for p in assistant.retrieve(question, 3)]
+    measured = assistant.gate.calibration
+    levels = {key: Thresholds(threshold=0.8, confident=0.85, floor=0.5, certain=0.95) for key in measured.thresholds}
+
+    def decide(bank_max: float) -> str:
+        assistant.gate.calibration = replace(measured, thresholds=levels, bank_scores={
+            key: {"p50": 0.7, "p95": 0.8, "max": bank_max} for key in measured.thresholds})
+        return assistant.gate_decision(question, passages).reason
+
+    assert assistant.gate_decision(question, passages).evidence.absent > measured.max_absent
+    assert decide(bank_max=0.83) == "confident"  # no bank question came near: 0.90 is beyond them all
+    assert decide(bank_max=0.93) == "unknown terms"  # one bank question matched better: needs certain
+
+
 VACUUM_GUIDE_EN = """# Tidyo R7 Max Robot Vacuum Care
 
 ## Dustbin
@@ -421,8 +445,15 @@ def test_a_question_naming_a_product_is_answered_in_its_own_words(tmp_path: Path
     kind = "羽绒服袖子被勾破一个小口子 自己怎么补"
     decision = assistant.gate_decision(kind, assistant.retrieve(kind))
     assert decision.relevant and decision.reason == "kind named", decision
-    # Without the product's name, that many unknown words still mean a question the guides do not cover.
-    assert assistant.ask("袖子被勾破一个小口子 自己怎么补").refused
+    # Without the product's name, that many unknown words need a match beyond every question of the bank (on
+    # three short guides, the bank never comes near) ...
+    plain = "袖子被勾破一个小口子 自己怎么补"
+    answer = assistant.ask(plain)
+    assert not answer.refused and "修补贴" in answer.text
+    # ... and where a bank question came closer than the confident level, a certain one.
+    assistant.gate.calibration = replace(assistant.gate.calibration, bank_scores={
+        key: {**scores, "max": 0.99} for key, scores in measured.bank_scores.items()})
+    assert assistant.ask(plain).refused
 
 
 @pytest.mark.slow
