@@ -236,10 +236,11 @@ class Calibration:
         across = self.thresholds.get(f"{language}>{passage_language}") if passage_language != language else None
         return across or self.thresholds.get(language) or DEFAULT_CALIBRATION.thresholds["en"]
 
-    def beyond_bank(self, language: Language, passage_language: str, limits: Thresholds) -> float:
+    def beyond_bank(self, language: Language, passage_language: str) -> float:
         """The similarity from which a question whose terms the guides mostly never use is still answered:
         above every calibration question of the bank, where the bank never reaches the confident level;
         else the certain level."""
+        limits = self.limits(language, passage_language)
         across = f"{language}>{passage_language}" if passage_language != language else ""
         scores = self.bank_scores.get(across) or self.bank_scores.get(language) or {}
         return min(limits.certain, max(limits.confident, scores.get("max", 1.0)))
@@ -431,7 +432,7 @@ class Gate:
             return Decision(False, "unnamed across languages", evidence)
         across = evidence.language != evidence.passage_language and evidence.product_named
         if evidence.absent > calibration.max_absent and not across and evidence.score < calibration.beyond_bank(
-                evidence.language, evidence.passage_language, limits):
+                evidence.language, evidence.passage_language):
             return Decision(False, "unknown terms", evidence)
         if evidence.score >= limits.confident:
             return Decision(True, "confident", evidence)

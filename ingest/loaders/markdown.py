@@ -21,7 +21,7 @@ from ingest.text import ENDS_SENTENCE
 
 MAX_BOLD_HEADING_CHARS = 60  # a longer bold paragraph is emphasis, not a heading
 # markdown-it's CommonMark preset stops at 20 levels and silently drops the rest of the container: a
-# service manual's fault tree, nested nine lists deep, lost four fifths of the manual with it
+# service manual's fault tree, nested nine lists deep, lost nearly three quarters of the manual with it
 MAX_NESTING = 200
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 _NO_LANGUAGE = frozenset({"", "markdown", "md"})  # a fence naming a language ("```python") holds code
