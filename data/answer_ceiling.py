@@ -21,6 +21,7 @@ import re
 import sys
 from pathlib import Path
 
+from ingest.document import LoadError
 from ingest.loaders import load_document
 from ingest.text import split_sentences
 from rag_app.commands.eval import answer_trigrams, load_qa
@@ -55,6 +56,22 @@ def best_quote(gold: set[str], candidates: list[set[str]], weight: float) -> tup
         chosen = step
 
 
+def _gold(qa: Path, docs: Path, clauses: bool, answered: set[str] | None) -> list[tuple[set[str], list[set[str]]]]:
+    """Each scored question's gold trigrams, with the trigrams of each piece of its gold guide."""
+    guides: dict[str, list[set[str]]] = {}
+    items = []
+    for item in load_qa(qa):
+        if not item.answer or not isinstance(item.source, str) or answered is not None and item.id not in answered:
+            continue
+        if item.source not in guides:
+            text = "\n".join(b.text for b in load_document(docs / item.source, item.source).blocks)
+            guides[item.source] = [g for g in map(answer_trigrams, pieces(text, clauses)) if g]
+        gold = answer_trigrams(item.answer)
+        if gold:
+            items.append((gold, guides[item.source]))
+    return items
+
+
 def _answered(report: Path) -> set[str]:
     lines = (json.loads(line) for line in report.read_text(encoding="utf-8").splitlines() if line.strip())
     return {line["id"] for line in lines if line.get("answer_coverage") is not None}
@@ -69,21 +86,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="a `rag-eval --answers --report` file: only the questions it averaged over (answered)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
-    answered = _answered(args.report) if args.report else None
-    guides: dict[str, list[set[str]]] = {}
-    items = []
-    for item in load_qa(args.qa):
-        if not item.answer or not isinstance(item.source, str) or answered is not None and item.id not in answered:
-            continue
-        if item.source not in guides:
-            text = "\n".join(b.text for b in load_document(args.docs / item.source, item.source).blocks)
-            guides[item.source] = [g for g in map(answer_trigrams, pieces(text, args.clauses)) if g]
-        gold = answer_trigrams(item.answer)
-        if gold:
-            items.append((gold, guides[item.source]))
+    try:
+        items = _gold(args.qa, args.docs, args.clauses, _answered(args.report) if args.report else None)
+    except (OSError, ValueError, LoadError) as exc:  # a missing or malformed QA file, report or guide
+        parser.error(str(exc))
     if not items:
         parser.error(f"{args.qa}: no question has both a gold 'answer' and a 'source'")
-    whole = sum(len(gold & set().union(*pieces_)) / len(gold) for gold, pieces_ in items) / len(items)
+    whole = sum(len(gold & set().union(*candidates)) / len(gold) for gold, candidates in items) / len(items)
     rows = [{"precision_weight": None, "answer_coverage": round(whole, 4), "answer_precision": None}]
     for weight in TRADE_OFFS:
         pairs = [best_quote(gold, candidates, weight) for gold, candidates in items]

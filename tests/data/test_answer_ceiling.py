@@ -60,3 +60,14 @@ def test_a_paraphrase_leaves_a_frontier_that_cutting_at_commas_moves_out(tmp_pat
     assert all(row["answer_precision"] < 1.0 for row in sentences[1:])
     # quoting "rinse twice." alone rather than the sentence around it is more precise
     assert max(row["answer_precision"] for row in clauses[1:]) > max(row["answer_precision"] for row in sentences[1:])
+
+
+def test_a_gold_guide_that_is_not_there_is_named_in_the_error(tmp_path: Path) -> None:
+    qa_file = tmp_path / "qa.jsonl"
+    qa_file.write_text(json.dumps({"id": "q1", "question": "?", "answer": "Descale monthly.", "source": "gone.md"}) + "\n",
+                       encoding="utf-8")
+
+    done = subprocess.run([sys.executable, str(SCRIPT), "--docs", str(tmp_path), "--qa", str(qa_file)],
+                          check=False, capture_output=True, text=True)
+
+    assert done.returncode == 2 and "gone.md" in done.stderr and "Traceback" not in done.stderr
